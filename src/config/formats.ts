@@ -1,0 +1,82 @@
+import convict from 'convict';
+
+let registered = false;
+
+/** Parses a comma-separated list, dropping blanks. */
+export function splitList(value: unknown): string[] {
+  if (Array.isArray(value))
+    return value
+      .map(String)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (typeof value !== 'string') return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Parses a duration such as `90s`, `15m`, `1h`, `2d`, or plain milliseconds. */
+export function parseDuration(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(String(value));
+  if (!match) return Number.NaN;
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms'] ?? 1;
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** Registers the project's convict formats once. */
+export function registerFormats(): void {
+  if (registered) return;
+  registered = true;
+  convict.addFormat({
+    name: 'comma-list',
+    validate(value: unknown) {
+      if (!Array.isArray(value)) throw new Error('must be a comma-separated list');
+    },
+    coerce: splitList,
+  });
+  convict.addFormat({
+    name: 'url',
+    validate(value: unknown) {
+      try {
+        const url = new URL(String(value));
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('x');
+      } catch {
+        throw new Error('must be an http(s) URL');
+      }
+    },
+  });
+  convict.addFormat({
+    name: 'duration',
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new Error('must be a duration such as 500ms, 30s, 15m, 1h or 2d');
+      }
+    },
+    coerce: parseDuration,
+  });
+  convict.addFormat({
+    name: 'ratio',
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+        throw new Error('must be a number from 0 to 1');
+    },
+    coerce: (v: unknown) => Number(v),
+  });
+  convict.addFormat({
+    name: 'json-object',
+    validate(value: unknown) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        throw new Error('must be a JSON object');
+    },
+    coerce: (v: unknown) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v);
+      } catch {
+        return v;
+      }
+    },
+  });
+}

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import convict from 'convict';
+import cron from 'node-cron';
+import { CONNECTOR_IDS, isConnectorId } from '../connector/registry.ts';
+import { SyncError } from '../errors.ts';
+import { registerFormats } from './formats.ts';
+import { configSchema } from './schema.ts';
+import type { AppConfig } from './types.ts';
+
+/** Where configuration comes from; tests pass their own. */
+export interface ConfigSources {
+  env?: Record<string, string | undefined>;
+  /** Working directory for relative paths (config/ folder). Default `process.cwd()`. */
+  cwd?: string;
+  /** Values applied after file and env (e.g. command-line flags such as `serve --dry-run`). */
+  overrides?: Record<string, unknown>;
+}
+
+/** The file that will be read, if any: `GROWRK_SYNC_CONFIG`, else `config/<NODE_ENV>.json` when present. */
+export function configFilePath(sources: ConfigSources = {}): string | null {
+  const env = sources.env ?? process.env;
+  const cwd = sources.cwd ?? process.cwd();
+  const explicit = env.GROWRK_SYNC_CONFIG;
+  if (explicit) return isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
+  const byEnv = resolve(cwd, 'config', `${env.NODE_ENV || 'development'}.json`);
+  return existsSync(byEnv) ? byEnv : null;
+}
+
+/**
+ * Loads and validates the configuration once. A bad configuration throws CONFIG_INVALID whose
+ * message names every bad key and why, without printing any secret.
+ */
+export function loadConfig(sources: ConfigSources = {}): AppConfig {
+  registerFormats();
+  const env = Object.fromEntries(
+    Object.entries(sources.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const config = convict(configSchema, { env, args: [] });
+  const file = configFilePath(sources);
+  const problems: string[] = [];
+  if (file) {
+    if (!existsSync(file)) problems.push(`GROWRK_SYNC_CONFIG: file ${file} does not exist`);
+    else {
+      try {
+        config.loadFile(file);
+      } catch (err) {
+        problems.push(`config file ${file}: ${(err as Error).message}`);
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(sources.overrides ?? {})) {
+    (config as unknown as { set(k: string, v: unknown): void }).set(key, value);
+  }
+  try {
+    config.validate({ allowed: 'strict' });
+  } catch (err) {
+    problems.push(...(err as Error).message.split('\n').filter(Boolean));
+  }
+  if (problems.length === 0) {
+    problems.push(...crossChecks(config.getProperties() as unknown as AppConfig));
+  }
+  if (problems.length > 0) {
+    throw new SyncError('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, {
+      details: { problems },
+    });
+  }
+  return config.getProperties() as unknown as AppConfig;
+}
+
+/** Rules that span keys or need more than a format. */
+function crossChecks(c: AppConfig): string[] {
+  const problems: string[] = [];
+  for (const id of c.connectors) {
+    if (!isConnectorId(id))
+      problems.push(`connectors: unknown connector "${id}" (known: ${CONNECTOR_IDS.join(', ')})`);
+  }
+  if (c.connectors.includes('google-workspace')) {
+    const g = c.google;
+    if (!g.accessToken && !(g.credentials && g.adminSubject)) {
+      problems.push(
+        'google: set GOOGLE_ACCESS_TOKEN, or GOOGLE_CREDENTIALS and GOOGLE_ADMIN_SUBJECT, to enable google-workspace',
+      );
+    }
+    if (g.credentials && !existsSync(g.credentials)) {
+      problems.push(`google.credentials: file ${g.credentials} does not exist`);
+    }
+  }
+  if (c.connectors.includes('hubspot') && !c.hubspot.accessToken) {
+    problems.push('hubspot.accessToken: set HUBSPOT_ACCESS_TOKEN to enable hubspot');
+  }
+  if (c.reconcile.schedule !== 'off' && !cron.validate(c.reconcile.schedule)) {
+    problems.push(`reconcile.schedule: "${c.reconcile.schedule}" is not a cron expression (or "off")`);
+  }
+  const db = c.database.url;
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(db) && /^[a-z]+:\/\//i.test(db)) {
+    problems.push('database.url: must be sqlite:<path>, a file path, or postgres://...');
+  }
+  return problems;
+}

@@ -1,0 +1,179 @@
+import { CONNECTOR_REGISTRY } from '../connector/registry.ts';
+import { DEFAULT_SENSITIVE_FIELDS } from '../growrk/privacy.ts';
+
+/**
+ * The one configuration schema (convict): defaults, then the JSON file named by
+ * `GROWRK_SYNC_CONFIG` (or `config/<NODE_ENV>.json`), then environment variables. Connector keys
+ * come from each connector's `config.ts` through the registry.
+ */
+export const configSchema = {
+  env: {
+    doc: 'Runtime environment; picks config/<env>.json.',
+    format: String,
+    default: 'development',
+    env: 'NODE_ENV',
+  },
+  port: { doc: 'HTTP port.', format: 'port', default: 3000, env: 'PORT' },
+  host: { doc: 'HTTP listen address.', format: String, default: '0.0.0.0', env: 'HOST' },
+  webhook: {
+    secrets: {
+      doc: 'GroWrk webhook secret(s), comma-separated during rotation. Unset: the webhook route answers 503.',
+      format: 'comma-list',
+      default: [] as string[],
+      env: 'GROWRK_WEBHOOK_SECRET',
+      sensitive: true,
+    },
+    bodyLimit: {
+      doc: 'Largest accepted webhook body, in bytes.',
+      format: 'nat',
+      default: 1_048_576,
+      env: 'WEBHOOK_BODY_LIMIT',
+    },
+  },
+  database: {
+    url: {
+      doc: 'sqlite:<path> or a plain path for SQLite; postgres://... for PostgreSQL.',
+      format: String,
+      default: 'sqlite:./data/growrk-sync.db',
+      env: 'DATABASE_URL',
+      sensitive: true,
+    },
+    poolSize: { doc: 'PostgreSQL pool size.', format: 'nat', default: 10, env: 'DATABASE_POOL_SIZE' },
+    connectTimeout: {
+      doc: 'PostgreSQL connection timeout.',
+      format: 'duration',
+      default: 5000,
+      env: 'DATABASE_CONNECT_TIMEOUT',
+    },
+    statementTimeout: {
+      doc: 'PostgreSQL statement timeout.',
+      format: 'duration',
+      default: 30_000,
+      env: 'DATABASE_STATEMENT_TIMEOUT',
+    },
+  },
+  connectors: {
+    doc: `Enabled connectors, comma-separated: ${Object.keys(CONNECTOR_REGISTRY).join(', ')}.`,
+    format: 'comma-list',
+    default: [] as string[],
+    env: 'CONNECTORS',
+  },
+  dryRun: {
+    doc: 'Record plans without applying them (serve --dry-run).',
+    format: Boolean,
+    default: false,
+    env: 'DRY_RUN',
+  },
+  worker: {
+    concurrency: { doc: 'Sync jobs run at once.', format: 'nat', default: 16, env: 'WORKER_CONCURRENCY' },
+    maxAttempts: {
+      doc: 'Attempts before a sync job is dead.',
+      format: 'nat',
+      default: 10,
+      env: 'JOB_MAX_ATTEMPTS',
+    },
+    quickRetries: {
+      doc: 'Quick retries inside one attempt for transient vendor errors.',
+      format: 'nat',
+      default: 3,
+      env: 'JOB_QUICK_RETRIES',
+    },
+    backoffBase: {
+      doc: 'First retry delay; doubles per attempt, with jitter.',
+      format: 'duration',
+      default: 2000,
+      env: 'JOB_BACKOFF_BASE',
+    },
+    backoffMax: {
+      doc: 'Longest retry delay.',
+      format: 'duration',
+      default: 3_600_000,
+      env: 'JOB_BACKOFF_MAX',
+    },
+    lease: {
+      doc: 'How long a claimed job is reserved before another worker may take it over.',
+      format: 'duration',
+      default: 120_000,
+      env: 'JOB_LEASE',
+    },
+    pollInterval: {
+      doc: 'Fallback poll for jobs written by other processes.',
+      format: 'duration',
+      default: 1000,
+      env: 'JOB_POLL_INTERVAL',
+    },
+  },
+  guardrails: {
+    protectedEmails: {
+      doc: 'E-mails never changed by any connector, comma-separated.',
+      format: 'comma-list',
+      default: [] as string[],
+      env: 'PROTECTED_EMAILS',
+    },
+    protectedOrgUnits: {
+      doc: 'Organisational units (and their children) never changed, comma-separated.',
+      format: 'comma-list',
+      default: [] as string[],
+      env: 'PROTECTED_ORG_UNITS',
+    },
+    destructiveLimit: {
+      doc: 'Destructive changes allowed per window on the event stream; more are held.',
+      format: 'nat',
+      default: 10,
+      env: 'DESTRUCTIVE_BUDGET',
+    },
+    destructiveWindow: {
+      doc: 'The window of the event-stream budget.',
+      format: 'duration',
+      default: 3_600_000,
+      env: 'DESTRUCTIVE_BUDGET_WINDOW',
+    },
+  },
+  reconcile: {
+    schedule: {
+      doc: 'Cron expression for scheduled reconciliation, or "off".',
+      format: String,
+      default: '0 */6 * * *',
+      env: 'RECONCILE_SCHEDULE',
+    },
+    maxDestructive: {
+      doc: 'Destructive changes one reconciliation may apply without --yes.',
+      format: 'nat',
+      default: 10,
+      env: 'RECONCILE_MAX_DESTRUCTIVE',
+    },
+    maxDestructiveShare: {
+      doc: 'Share of the directory one reconciliation may change destructively without --yes.',
+      format: 'ratio',
+      default: 0.05,
+      env: 'RECONCILE_MAX_DESTRUCTIVE_SHARE',
+    },
+  },
+  privacy: {
+    dropFields: {
+      doc: 'Employee fields dropped before anything is stored, comma-separated.',
+      format: 'comma-list',
+      default: [...DEFAULT_SENSITIVE_FIELDS],
+      env: 'PRIVACY_DROP_FIELDS',
+    },
+  },
+  admin: {
+    token: {
+      doc: 'Bearer token for the admin page and API; unset: admin routes are off.',
+      format: String,
+      default: '',
+      env: 'ADMIN_TOKEN',
+      sensitive: true,
+    },
+  },
+  log: {
+    level: {
+      doc: 'pino log level.',
+      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      env: 'LOG_LEVEL',
+    },
+  },
+  google: CONNECTOR_REGISTRY['google-workspace'].config,
+  hubspot: CONNECTOR_REGISTRY.hubspot.config,
+};

@@ -1,0 +1,61 @@
+/** The Google Workspace connector's configuration. */
+export interface GoogleConfig {
+  credentials: string;
+  adminSubject: string;
+  accessToken: string;
+  customer: string;
+  apiRootUrl: string;
+  tokenUrl: string;
+  createAccounts: boolean;
+  accountDomain: string;
+  offboardOrgUnit: string;
+  offboardRemoveGroups: boolean;
+  customSchema: string;
+  callsPerMinute: number;
+}
+
+/** The HubSpot connector's configuration. */
+export interface HubSpotConfig {
+  accessToken: string;
+  baseUrl: string;
+  callsPer10s: number;
+  searchPerSecond: number;
+  idProperty: string;
+  assetObjectType: string;
+  assetIdProperty: string;
+  syncOrders: boolean;
+  dealPipeline: string;
+  dealStages: Record<string, string>;
+}
+
+/** The validated configuration, as the rest of the service reads it. */
+export interface AppConfig {
+  env: string;
+  port: number;
+  host: string;
+  webhook: { secrets: string[]; bodyLimit: number };
+  database: { url: string; poolSize: number; connectTimeout: number; statementTimeout: number };
+  connectors: string[];
+  dryRun: boolean;
+  worker: {
+    concurrency: number;
+    maxAttempts: number;
+    quickRetries: number;
+    backoffBase: number;
+    backoffMax: number;
+    lease: number;
+    pollInterval: number;
+  };
+  guardrails: {
+    protectedEmails: string[];
+    protectedOrgUnits: string[];
+    destructiveLimit: number;
+    destructiveWindow: number;
+  };
+  reconcile: { schedule: string; maxDestructive: number; maxDestructiveShare: number };
+  privacy: { dropFields: string[] };
+  admin: { token: string };
+  log: { level: string };
+  google: GoogleConfig;
+  hubspot: HubSpotConfig;
+}

@@ -1,0 +1,128 @@
+import type { Logger } from 'pino';
+import type { EntitySnapshot } from '../core/projection.ts';
+import type { EntityKind } from '../growrk/types.ts';
+import type { RateLimiter } from '../sync/rate-limiter.ts';
+
+/** A field-level change in a plan, shown like `terraform plan`: `title: "Engineer" -> "Lead"`. */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** One operation a connector plans. Operations are data: printable, storable, approvable. */
+export interface PlannedOp {
+  /** Machine name, e.g. `suspend`, `update`, `revoke-tokens`, `upsert-asset`. */
+  type: string;
+  /** True for changes the guardrails budget (suspensions, deletions, removals). */
+  destructive: boolean;
+  /** One line for people, without personal data beyond the target's label. */
+  description: string;
+  changes?: FieldChange[];
+  /** Connector-specific arguments for `apply`. */
+  args?: Record<string, unknown>;
+}
+
+/** The target record a plan is about, as the guardrails need to see it. */
+export interface TargetRef {
+  /** The vendor's id (Google user id, HubSpot object id), or null when the plan creates it. */
+  id: string | null;
+  /** How people recognise it (an e-mail, an asset serial). */
+  label: string;
+  email?: string | undefined;
+  orgUnitPath?: string | undefined;
+  /** Set when the directory says the target is an administrator. */
+  adminRole?: 'super' | 'delegated' | null | undefined;
+}
+
+/** What a connector wants to do for one entity. An empty `ops` means the target is in step. */
+export interface Plan {
+  connector: string;
+  kind: EntityKind;
+  entityId: string;
+  target: TargetRef | null;
+  ops: PlannedOp[];
+  /** Things worth reporting that need no change (e.g. "no directory account for this employee"). */
+  notes: string[];
+}
+
+/** What `apply` did. */
+export interface ApplyReport {
+  /** Operation types done in this call. */
+  done: string[];
+  /** Operation types found already done (resumed plans). */
+  skipped: string[];
+  /** The target id after apply (e.g. a created record). */
+  targetId?: string | null;
+}
+
+/** One finding of `check`. */
+export interface CheckFinding {
+  ok: boolean;
+  /** Plain words, e.g. "The service account lacks the admin.directory.user scope." */
+  message: string;
+}
+
+/** Connector-private durable state (links, playbook progress), scoped to the connector. */
+export interface ConnectorState {
+  get<T>(key: string): Promise<T | null>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * Everything a connector gets from the core. `client` is what the connector's own `connect`
+ * built from `config` (its vendor SDK lives only in its `client.ts`).
+ */
+export interface ConnectorContext<Config = unknown, Client = unknown> {
+  connector: string;
+  config: Config;
+  client: Client;
+  logger: Logger;
+  state: ConnectorState;
+  limiter: RateLimiter;
+  now(): number;
+  /** Reads another entity's snapshot (e.g. a product's assigned employee). */
+  entity(kind: EntityKind, id: string): Promise<EntitySnapshot | null>;
+}
+
+/** Input of the pure planning function. */
+export interface PlanInput<Config, Actual> {
+  desired: EntitySnapshot;
+  actual: Actual | null;
+  config: Config;
+  /** Snapshots of related entities `read` asked for (e.g. the assigned employee). */
+  related?: Record<string, EntitySnapshot | null>;
+}
+
+/** A connector, as `defineConnector` declares it. */
+export interface ConnectorDefinition<Config = unknown, Client = unknown, Actual = unknown> {
+  id: string;
+  /** Entity kinds whose changes this connector syncs, under `config`. */
+  kinds(config: Config): readonly EntityKind[];
+  /** Builds the vendor client once per process. */
+  connect(input: { config: Config; logger: Logger; limiter: RateLimiter }): Client | Promise<Client>;
+  /** Reads the target's current state for one entity (null when no target record matches). */
+  read(ctx: ConnectorContext<Config, Client>, desired: EntitySnapshot): Promise<Actual | null>;
+  /** Pure: what to do so that the target matches `desired`. */
+  plan(input: PlanInput<Config, Actual>): Plan;
+  /** Carries out a plan (idempotently: a retried plan resumes). */
+  apply(ctx: ConnectorContext<Config, Client>, plan: Plan): Promise<ApplyReport>;
+  /** Streams every target record of `kind`, one page at a time, for reconciliation. */
+  list(ctx: ConnectorContext<Config, Client>, kind: EntityKind): AsyncIterable<Actual[]>;
+  /** Keys under which a listed record can be found (`ext:<growrk id>`, `email:<e-mail>`...). */
+  keysOfActual(actual: Actual): string[];
+  /** Keys to look a desired entity up by, most specific first. */
+  keysOfDesired(desired: EntitySnapshot): string[];
+  /** Verifies credentials, scopes and target setup; never writes. */
+  check(ctx: ConnectorContext<Config, Client>): Promise<CheckFinding[]>;
+  /** Creates, idempotently, what the target needs. Returns what it created or found. */
+  init(ctx: ConnectorContext<Config, Client>, options: { dryRun: boolean }): Promise<CheckFinding[]>;
+}
+
+/** Declares a connector; the identity function that gives it its types. */
+export function defineConnector<Config, Client, Actual>(
+  definition: ConnectorDefinition<Config, Client, Actual>,
+): ConnectorDefinition<Config, Client, Actual> {
+  return definition;
+}

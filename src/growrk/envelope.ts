@@ -1,0 +1,93 @@
+import { SyncError } from '../errors.ts';
+import { dropSensitive } from './privacy.ts';
+import {
+  ENTITY_ARRAY_KEY,
+  type GrowrkEntity,
+  isKnownEventType,
+  kindOfEvent,
+  type ParsedEvent,
+} from './types.ts';
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Normalises an id that GroWrk may send as a string or a number. */
+function asId(value: unknown): string | null {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+/** Parses the raw body as JSON, or throws BODY_NOT_JSON. */
+export function parseJsonBody(raw: Uint8Array | string): unknown {
+  const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SyncError('BODY_NOT_JSON', `body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Validates a GroWrk envelope: `event`, an ISO `timestamp`, `companyId`, and for the documented
+ * event types the entity array of their family, each entity an object with an `id`. Inside
+ * entities it is lenient: unknown keys are kept, other fields may be missing or null. Fields in
+ * `dropFields` are removed here, before anything else sees the entities.
+ * @throws SyncError ENVELOPE_INVALID naming every problem found.
+ */
+export function parseEnvelope(body: unknown, dropFields: readonly string[]): ParsedEvent {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new SyncError('ENVELOPE_INVALID', 'body must be a JSON object');
+  }
+  const record = body as Record<string, unknown>;
+  const problems: string[] = [];
+  const type = typeof record.event === 'string' ? record.event.trim() : '';
+  if (type === '') problems.push('"event" must be a non-empty string');
+  let timestampMs = Number.NaN;
+  if (typeof record.timestamp !== 'string' || !ISO_TIMESTAMP.test(record.timestamp)) {
+    problems.push('"timestamp" must be an ISO 8601 date-time with a zone, e.g. 2024-08-17T12:34:56Z');
+  } else {
+    timestampMs = Date.parse(record.timestamp);
+    if (Number.isNaN(timestampMs)) problems.push('"timestamp" is not a real date');
+  }
+  const companyId = asId(record.companyId);
+  if (companyId === null) problems.push('"companyId" must be a non-empty string or number');
+
+  const known = isKnownEventType(type);
+  const kind = known ? kindOfEvent(type) : null;
+  const entities: GrowrkEntity[] = [];
+  if (kind !== null) {
+    const key = ENTITY_ARRAY_KEY[kind];
+    const list = record[key];
+    if (!Array.isArray(list) || list.length === 0) {
+      problems.push(`"${key}" must be a non-empty array for a ${type} event`);
+    } else {
+      list.forEach((item, index) => {
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+          problems.push(`"${key}[${index}]" must be an object`);
+          return;
+        }
+        const id = asId((item as Record<string, unknown>).id);
+        if (id === null) {
+          problems.push(`"${key}[${index}].id" must be a non-empty string or number`);
+          return;
+        }
+        const cleaned = dropSensitive(item as Record<string, unknown>, dropFields);
+        entities.push({ ...cleaned, id });
+      });
+    }
+  }
+  if (problems.length > 0) {
+    throw new SyncError('ENVELOPE_INVALID', `not a valid GroWrk event: ${problems.join('; ')}`, {
+      details: { problems },
+    });
+  }
+  return {
+    type,
+    known,
+    kind,
+    timestamp: new Date(timestampMs).toISOString(),
+    timestampMs,
+    companyId: companyId as string,
+    entities,
+  };
+}

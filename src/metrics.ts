@@ -1,0 +1,63 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Store } from './store/types.ts';
+
+/** The service's Prometheus metrics, on a registry of its own (one per app, so tests do not collide). */
+export interface Metrics {
+  registry: Registry;
+  eventsReceived: Counter<'type' | 'result'>;
+  httpDuration: Histogram<'route' | 'method' | 'status'>;
+  vendorCalls: Counter<'connector' | 'status'>;
+  syncDuration: Histogram<'connector' | 'result'>;
+  jobOutcomes: Counter<'connector' | 'result'>;
+}
+
+/** Creates the metrics; `store` feeds the jobs-by-state gauge at scrape time. */
+export function createMetrics(store: Store | null, options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const eventsReceived = new Counter({
+    name: 'growrk_events_received_total',
+    help: 'Webhook deliveries by event type and result (accepted, duplicate, ignored, rejected, unauthorized, error).',
+    labelNames: ['type', 'result'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const vendorCalls = new Counter({
+    name: 'vendor_calls_total',
+    help: 'Calls to target APIs by connector and HTTP status (or "network").',
+    labelNames: ['connector', 'status'] as const,
+    registers: [registry],
+  });
+  const syncDuration = new Histogram({
+    name: 'sync_job_duration_seconds',
+    help: 'Time to run one sync job.',
+    labelNames: ['connector', 'result'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const jobOutcomes = new Counter({
+    name: 'sync_outcomes_total',
+    help: 'Sync outcomes by connector and result.',
+    labelNames: ['connector', 'result'] as const,
+    registers: [registry],
+  });
+  if (store) {
+    new Gauge({
+      name: 'sync_jobs',
+      help: 'Sync jobs by state.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await store.countJobs();
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+  }
+  return { registry, eventsReceived, httpDuration, vendorCalls, syncDuration, jobOutcomes };
+}

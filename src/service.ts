@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/types.ts';
+import { Ingestor } from './core/ingest.ts';
+import { buildApp } from './http/app.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/types.ts';
+import { type ConnectorRuntime, createConnectorRuntime } from './sync/runtime.ts';
+import { Worker } from './sync/worker.ts';
+
+/** A started service. */
+export interface RunningService {
+  app: FastifyInstance;
+  store: Store;
+  worker: Worker;
+  runtime: ConnectorRuntime;
+  metrics: Metrics;
+  /** The address it listens on, e.g. http://127.0.0.1:3000. */
+  url: string;
+  /** Graceful stop: no new requests, in-flight commits and jobs finish, the store closes. */
+  close(): Promise<void>;
+}
+
+/** Wires store, connectors, worker and HTTP app from a validated configuration, and listens. */
+export async function startService(options: {
+  config: AppConfig;
+  logger: Logger;
+  cwd?: string;
+  listen?: boolean;
+  extraStart?: (service: Omit<RunningService, 'close' | 'url'>) => Promise<() => Promise<void>>;
+}): Promise<RunningService> {
+  const { config, logger } = options;
+  const store = await openStore(config, options.cwd);
+  try {
+    const metrics = createMetrics(store, { defaultMetrics: true });
+    const runtime = await createConnectorRuntime({ config, store, logger });
+    const ingestor = new Ingestor({
+      store,
+      secrets: () => config.webhook.secrets,
+      dropFields: config.privacy.dropFields,
+      jobConnectors: runtime.jobConnectors,
+    });
+    const app = buildApp({ store, ingestor, metrics, logger, bodyLimit: config.webhook.bodyLimit });
+    const worker = new Worker({
+      store,
+      runtime,
+      logger,
+      metrics,
+      config: config.worker,
+      engine: { guardrails: config.guardrails, dryRun: config.dryRun },
+      now: Date.now,
+    });
+    worker.start();
+    const stopExtra = options.extraStart
+      ? await options.extraStart({ app, store, worker, runtime, metrics })
+      : null;
+    let url = '';
+    if (options.listen !== false) {
+      url = await app.listen({ port: config.port, host: config.host });
+    }
+    return {
+      app,
+      store,
+      worker,
+      runtime,
+      metrics,
+      url,
+      close: async () => {
+        await app.close();
+        if (stopExtra) await stopExtra();
+        await worker.stop();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

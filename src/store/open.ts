@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import type { AppConfig } from '../config/types.ts';
+import { SyncError } from '../errors.ts';
+import { openSqliteStore } from './sqlite/store.ts';
+import type { Store } from './types.ts';
+
+/** Where a DATABASE_URL points. */
+export type StoreTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** Reads `DATABASE_URL`: `sqlite:<path>`, a plain path, or `postgres://...`. */
+export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): StoreTarget {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : url;
+  if (path === '') throw new SyncError('CONFIG_INVALID', 'database.url: empty SQLite path');
+  return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(cwd, path) };
+}
+
+/** Opens and migrates the configured store. */
+export async function openStore(config: Pick<AppConfig, 'database'>, cwd?: string): Promise<Store> {
+  const target = parseDatabaseUrl(config.database.url, cwd);
+  let store: Store;
+  if (target.kind === 'sqlite') {
+    store = openSqliteStore({ path: target.path });
+  } else {
+    const { openPostgresStore } = await import('./postgres/store.ts');
+    store = await openPostgresStore({
+      url: target.url,
+      poolSize: config.database.poolSize,
+      connectTimeoutMs: config.database.connectTimeout,
+      statementTimeoutMs: config.database.statementTimeout,
+    });
+  }
+  await store.migrate();
+  return store;
+}

@@ -1,0 +1,139 @@
+import type { EntitySnapshot } from '../core/projection.ts';
+import type { EntityKind, GrowrkEntity } from '../growrk/types.ts';
+import type {
+  EventStatus,
+  HeldChange,
+  Job,
+  JobState,
+  Outcome,
+  OutcomeResult,
+  Run,
+  StoredEvent,
+} from './types.ts';
+
+/**
+ * Row mappers shared by the SQLite and PostgreSQL stores: both use the same column names and keep
+ * JSON as text, so one mapping serves both.
+ */
+type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const str = (v: unknown): string => String(v);
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const json = <T>(v: unknown, fallback: T): T =>
+  v === null || v === undefined ? fallback : (JSON.parse(String(v)) as T);
+const errorOf = (code: unknown, message: unknown): { code: string; message: string } | null =>
+  code === null || code === undefined ? null : { code: String(code), message: String(message ?? '') };
+
+export function eventFromRow(r: Row): StoredEvent {
+  return {
+    id: str(r.id),
+    bodyHash: str(r.body_hash),
+    type: strOrNull(r.type),
+    companyId: strOrNull(r.company_id),
+    timestamp: strOrNull(r.growrk_ts),
+    receivedAt: num(r.received_at),
+    status: str(r.status) as EventStatus,
+    error: errorOf(r.error_code, r.error_message),
+    body: str(r.body),
+    entityKeys: json<string[]>(r.entity_keys, []),
+  };
+}
+
+export function entityFromRow(r: Row): EntitySnapshot {
+  return {
+    kind: str(r.kind) as EntityKind,
+    id: str(r.id),
+    data: json<GrowrkEntity>(r.data, { id: str(r.id) }),
+    ts: numOrNull(r.ts),
+    fieldTs: json<Record<string, number>>(r.field_ts, {}),
+    eventId: str(r.event_id),
+    eventType: str(r.event_type),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function jobFromRow(r: Row): Job {
+  return {
+    id: str(r.id),
+    connector: str(r.connector),
+    kind: str(r.kind) as EntityKind,
+    entityId: str(r.entity_id),
+    state: str(r.state) as JobState,
+    attempts: num(r.attempts),
+    runAt: num(r.run_at),
+    eventIds: json<string[]>(r.event_ids, []),
+    lastError: errorOf(r.error_code, r.error_message),
+    owner: strOrNull(r.owner),
+    leaseUntil: numOrNull(r.lease_until),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function outcomeFromRow(r: Row): Outcome {
+  return {
+    id: num(r.id),
+    eventId: strOrNull(r.event_id),
+    connector: str(r.connector),
+    kind: str(r.kind) as EntityKind,
+    entityId: str(r.entity_id),
+    result: str(r.result) as OutcomeResult,
+    summary: str(r.summary),
+    detail: json<unknown>(r.detail, undefined),
+    error: errorOf(r.error_code, r.error_message),
+    at: num(r.at),
+  };
+}
+
+export function heldFromRow(r: Row): HeldChange {
+  return {
+    id: str(r.id),
+    connector: str(r.connector),
+    kind: str(r.kind) as EntityKind,
+    entityId: str(r.entity_id),
+    reason: str(r.reason),
+    plan: json<unknown>(r.plan, null),
+    eventIds: json<string[]>(r.event_ids, []),
+    status: str(r.status) as HeldChange['status'],
+    createdAt: num(r.created_at),
+    decidedAt: numOrNull(r.decided_at),
+    decidedBy: strOrNull(r.decided_by),
+  };
+}
+
+export function runFromRow(r: Row): Run {
+  return {
+    id: str(r.id),
+    connector: strOrNull(r.connector),
+    trigger: str(r.trigger) as Run['trigger'],
+    dryRun: Boolean(num(r.dry_run)),
+    startedAt: num(r.started_at),
+    finishedAt: numOrNull(r.finished_at),
+    status: str(r.status) as Run['status'],
+    plan: json<unknown>(r.plan, null),
+    result: json<unknown>(r.result, null),
+    errors: json<Run['errors']>(r.errors, []),
+  };
+}
+
+/** Column values for a run patch, shared by both stores' updateRun. */
+export function runPatchColumns(patch: Partial<Omit<Run, 'id'>>): Record<string, string | number | null> {
+  const cols: Record<string, string | number | null> = {};
+  if (patch.connector !== undefined) cols.connector = patch.connector;
+  if (patch.trigger !== undefined) cols.trigger = patch.trigger;
+  if (patch.dryRun !== undefined) cols.dry_run = patch.dryRun ? 1 : 0;
+  if (patch.startedAt !== undefined) cols.started_at = patch.startedAt;
+  if (patch.finishedAt !== undefined) cols.finished_at = patch.finishedAt;
+  if (patch.status !== undefined) cols.status = patch.status;
+  if (patch.plan !== undefined) cols.plan = JSON.stringify(patch.plan);
+  if (patch.result !== undefined) cols.result = JSON.stringify(patch.result);
+  if (patch.errors !== undefined) cols.errors = JSON.stringify(patch.errors);
+  return cols;
+}
+
+/** `employee:emp-1` style key used in event rows. */
+export function entityKey(kind: EntityKind, id: string): string {
+  return `${kind}:${id}`;
+}

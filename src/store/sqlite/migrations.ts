@@ -1,0 +1,125 @@
+/**
+ * Versioned SQLite migrations. Append only: never edit a released step, add the next one.
+ * Times are epoch milliseconds; JSON is kept as text.
+ */
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'inbox, projection, jobs, ledger, guardrails, runs',
+    sql: `
+CREATE TABLE inbox (
+  id TEXT PRIMARY KEY,
+  body_hash TEXT NOT NULL UNIQUE,
+  type TEXT,
+  company_id TEXT,
+  growrk_ts TEXT,
+  received_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error_code TEXT,
+  error_message TEXT,
+  body TEXT NOT NULL,
+  entity_keys TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX inbox_status ON inbox(status, id);
+CREATE INDEX inbox_type ON inbox(type, id);
+
+CREATE TABLE entities (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  ts INTEGER,
+  field_ts TEXT NOT NULL DEFAULT '{}',
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  connector TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  run_at INTEGER NOT NULL,
+  event_ids TEXT NOT NULL DEFAULT '[]',
+  error_code TEXT,
+  error_message TEXT,
+  owner TEXT,
+  lease_until INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX jobs_one_pending ON jobs(connector, kind, entity_id) WHERE state = 'pending';
+CREATE INDEX jobs_due ON jobs(state, run_at);
+CREATE INDEX jobs_key ON jobs(connector, kind, entity_id, state);
+
+CREATE TABLE outcomes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT,
+  connector TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  result TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  detail TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX outcomes_event ON outcomes(event_id);
+CREATE INDEX outcomes_connector ON outcomes(connector, id);
+
+CREATE TABLE connector_state (
+  connector TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (connector, key)
+) WITHOUT ROWID;
+
+CREATE TABLE budget_ledger (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX budget_scope ON budget_ledger(scope, at);
+
+CREATE TABLE held (
+  id TEXT PRIMARY KEY,
+  connector TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  event_ids TEXT NOT NULL DEFAULT '[]',
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by TEXT
+);
+CREATE INDEX held_status ON held(status, id);
+
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  connector TEXT,
+  trigger TEXT NOT NULL,
+  dry_run INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  status TEXT NOT NULL,
+  plan TEXT,
+  result TEXT,
+  errors TEXT NOT NULL DEFAULT '[]'
+);
+
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  until INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
+];

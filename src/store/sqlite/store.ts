@@ -1,0 +1,740 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { newId } from '../../core/ids.ts';
+import { type EntitySnapshot, project, projectionInputs } from '../../core/projection.ts';
+import type { EntityKind } from '../../growrk/types.ts';
+import {
+  entityFromRow,
+  entityKey,
+  eventFromRow,
+  heldFromRow,
+  jobFromRow,
+  outcomeFromRow,
+  runFromRow,
+  runPatchColumns,
+} from '../rows.ts';
+import type {
+  EventFilter,
+  HeldChange,
+  IngestInput,
+  IngestResult,
+  Job,
+  JobFinish,
+  JobRequest,
+  JobState,
+  Outcome,
+  OutcomeInput,
+  Run,
+  Store,
+  StoredEvent,
+} from '../types.ts';
+import { GroupCommitter } from './group-commit.ts';
+import { SQLITE_MIGRATIONS } from './migrations.ts';
+
+type Row = Record<string, unknown>;
+const MAX_EVENT_IDS_PER_JOB = 50;
+
+/** Options for {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** File path, or `:memory:`. */
+  path: string;
+  /** Milliseconds to wait for another process's write lock. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The embedded store on Node's built-in `node:sqlite`: WAL, `synchronous=FULL`, and group commit
+ * (all writes of one event-loop turn share one durable commit).
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: DatabaseSync;
+  private readonly committer: GroupCommitter;
+  private readonly listeners = new Set<() => void>();
+  private readonly statements = new Map<string, StatementSync>();
+  private jobsReady = false;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new DatabaseSync(options.path);
+    this.db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = FULL');
+    this.db.exec('PRAGMA foreign_keys = ON');
+    this.committer = new GroupCommitter(this.db, () => this.afterCommit());
+  }
+
+  /** Commit statistics of the group committer. */
+  get commitStats(): { commits: number; writes: number } {
+    return this.committer.stats;
+  }
+
+  private afterCommit(): void {
+    if (!this.jobsReady) return;
+    this.jobsReady = false;
+    for (const listener of this.listeners) listener();
+  }
+
+  private stmt(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private get(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.stmt(sql).get(...params) as Row | undefined;
+  }
+
+  private all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.stmt(sql).all(...params) as Row[];
+  }
+
+  private run(sql: string, ...params: SQLInputValue[]): { changes: number } {
+    const result = this.stmt(sql).run(...params);
+    return { changes: Number(result.changes) };
+  }
+
+  async migrate(): Promise<{ applied: number[] }> {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',
+    );
+    const applied: number[] = [];
+    for (const migration of SQLITE_MIGRATIONS) {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const done = this.db
+          .prepare('SELECT 1 FROM schema_migrations WHERE version = ?')
+          .get(migration.version);
+        if (!done) {
+          this.db.exec(migration.sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(migration.version, migration.name, Date.now());
+          applied.push(migration.version);
+        }
+        this.db.exec('COMMIT');
+      } catch (err) {
+        this.db.exec('ROLLBACK');
+        throw err;
+      }
+    }
+    return { applied };
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    const latest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+    try {
+      const row = this.db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as Row | undefined;
+      return Number(row?.v) === latest;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.committer.drain();
+    this.closed = true;
+    this.db.close();
+  }
+
+  // --- inbox and projection ---------------------------------------------------------
+
+  ingest(input: IngestInput): Promise<IngestResult> {
+    return this.committer.run(() => this.ingestNow(input));
+  }
+
+  private ingestNow(input: IngestInput): IngestResult {
+    const existing = this.get('SELECT id, status FROM inbox WHERE body_hash = ?', input.bodyHash);
+    if (existing) {
+      return {
+        id: String(existing.id),
+        duplicate: true,
+        status: existing.status as IngestResult['status'],
+        jobs: 0,
+      };
+    }
+    const event = input.event;
+    const keys = event?.kind ? event.entities.map((e) => entityKey(event.kind!, e.id)) : [];
+    this.run(
+      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      input.id,
+      input.bodyHash,
+      event?.type ?? input.type ?? null,
+      event?.companyId ?? null,
+      event?.timestamp ?? null,
+      input.receivedAt,
+      input.status,
+      input.error?.code ?? null,
+      input.error?.message ?? null,
+      input.body,
+      JSON.stringify(keys),
+    );
+    let jobs = 0;
+    if (input.status === 'accepted' && event?.kind) {
+      const changed: Array<{ kind: EntityKind; id: string }> = [];
+      const inputs = projectionInputs({ ...event, id: input.id, kind: event.kind });
+      for (const projectionInput of inputs) {
+        const id = projectionInput.mode === 'full' ? projectionInput.entity.id : projectionInput.ref.id;
+        const row = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', projectionInput.kind, id);
+        const next = project(row ? entityFromRow(row) : null, projectionInput, input.receivedAt);
+        if (next) {
+          this.writeEntity(next);
+          changed.push({ kind: next.kind, id: next.id });
+        }
+      }
+      const requests: JobRequest[] = [];
+      for (const entity of changed) {
+        for (const connector of input.jobConnectors[entity.kind] ?? []) {
+          requests.push({
+            connector,
+            kind: entity.kind,
+            entityId: entity.id,
+            eventId: input.id,
+            runAt: input.receivedAt,
+          });
+        }
+      }
+      jobs = this.enqueueNow(requests, input.receivedAt);
+    }
+    return { id: input.id, duplicate: false, status: input.status, jobs };
+  }
+
+  private writeEntity(s: EntitySnapshot): void {
+    this.run(
+      `INSERT INTO entities (kind, id, data, ts, field_ts, event_id, event_type, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, ts = excluded.ts, field_ts = excluded.field_ts,
+         event_id = excluded.event_id, event_type = excluded.event_type, updated_at = excluded.updated_at`,
+      s.kind,
+      s.id,
+      JSON.stringify(s.data),
+      s.ts,
+      JSON.stringify(s.fieldTs),
+      s.eventId,
+      s.eventType,
+      s.updatedAt,
+    );
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | null> {
+    const row = this.get('SELECT * FROM inbox WHERE id = ?', id);
+    return row ? eventFromRow(row) : null;
+  }
+
+  async listEvents(filter: EventFilter = {}): Promise<StoredEvent[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.type) {
+      where.push('type = ?');
+      params.push(filter.type);
+    }
+    if (filter.before) {
+      where.push('id < ?');
+      params.push(filter.before);
+    }
+    const sql = `SELECT * FROM inbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return this.all(sql, ...params, filter.limit ?? 50).map(eventFromRow);
+  }
+
+  async getEntity(kind: EntityKind, id: string): Promise<EntitySnapshot | null> {
+    const row = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', kind, id);
+    return row ? entityFromRow(row) : null;
+  }
+
+  async listEntities(kind: EntityKind, page: { afterId?: string; limit: number }): Promise<EntitySnapshot[]> {
+    return this.all(
+      'SELECT * FROM entities WHERE kind = ? AND id > ? ORDER BY id LIMIT ?',
+      kind,
+      page.afterId ?? '',
+      page.limit,
+    ).map(entityFromRow);
+  }
+
+  async countEntities(kind: EntityKind): Promise<number> {
+    return Number(this.get('SELECT count(*) AS n FROM entities WHERE kind = ?', kind)?.n ?? 0);
+  }
+
+  // --- jobs -------------------------------------------------------------------------
+
+  enqueueJobs(requests: readonly JobRequest[]): Promise<number> {
+    return this.committer.run(() => this.enqueueNow(requests, Date.now()));
+  }
+
+  private enqueueNow(requests: readonly JobRequest[], now: number): number {
+    let count = 0;
+    for (const r of requests) {
+      const eventIds = JSON.stringify(r.eventId ? [r.eventId] : []);
+      this.run(
+        `INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+         ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
+           run_at = min(jobs.run_at, excluded.run_at),
+           event_ids = CASE
+             WHEN ? IS NULL OR EXISTS (SELECT 1 FROM json_each(jobs.event_ids) WHERE value = ?)
+               OR json_array_length(jobs.event_ids) >= ${MAX_EVENT_IDS_PER_JOB}
+             THEN jobs.event_ids ELSE json_insert(jobs.event_ids, '$[#]', ?) END,
+           updated_at = excluded.updated_at`,
+        newId('job', now),
+        r.connector,
+        r.kind,
+        r.entityId,
+        r.runAt,
+        eventIds,
+        now,
+        now,
+        r.eventId,
+        r.eventId,
+        r.eventId,
+      );
+      count += 1;
+    }
+    if (count > 0) this.jobsReady = true;
+    return count;
+  }
+
+  claimJobs(opts: { owner: string; limit: number; now: number; leaseMs: number }): Promise<Job[]> {
+    return this.committer.run(() => {
+      const candidates = this.all(
+        `SELECT * FROM jobs j WHERE state = 'pending' AND run_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
+             AND r.kind = j.kind AND r.entity_id = j.entity_id AND r.lease_until > ?)
+         ORDER BY run_at, id LIMIT ?`,
+        opts.now,
+        opts.now,
+        opts.limit,
+      );
+      // Running jobs whose worker died: the lease expired, so they run again (attempt counted).
+      const expired = this.all(
+        `SELECT * FROM jobs WHERE state = 'running' AND lease_until <= ? ORDER BY run_at LIMIT ?`,
+        opts.now,
+        opts.limit,
+      );
+      const claimed: Job[] = [];
+      const seen = new Set<string>();
+      for (const row of [...expired, ...candidates]) {
+        const job = jobFromRow(row);
+        const key = `${job.connector}\u0000${job.kind}\u0000${job.entityId}`;
+        if (seen.has(key) || claimed.length >= opts.limit) continue;
+        seen.add(key);
+        if (job.state === 'running') {
+          // A pending sibling may exist for the same entity; the expired one goes first.
+          this.run(
+            `UPDATE jobs SET owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+            opts.owner,
+            opts.now + opts.leaseMs,
+            opts.now,
+            job.id,
+          );
+        } else {
+          this.run(
+            `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+            opts.owner,
+            opts.now + opts.leaseMs,
+            opts.now,
+            job.id,
+          );
+        }
+        claimed.push({
+          ...job,
+          state: 'running',
+          owner: opts.owner,
+          leaseUntil: opts.now + opts.leaseMs,
+          attempts: job.attempts + 1,
+          updatedAt: opts.now,
+        });
+      }
+      return claimed;
+    });
+  }
+
+  renewLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.committer.run(() => {
+      for (const id of ids) {
+        this.run(
+          `UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ? AND state = 'running'`,
+          until,
+          id,
+          owner,
+        );
+      }
+    });
+  }
+
+  finishJob(id: string, owner: string, finish: JobFinish, now: number): Promise<void> {
+    return this.committer.run(() => {
+      const row = this.get(`SELECT * FROM jobs WHERE id = ? AND owner = ? AND state = 'running'`, id, owner);
+      if (!row) return;
+      if (finish.state === 'done') {
+        this.run(
+          `UPDATE jobs SET state = 'done', owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
+          now,
+          id,
+        );
+        return;
+      }
+      if (finish.state === 'dead') {
+        this.run(
+          `UPDATE jobs SET state = 'dead', owner = NULL, lease_until = NULL, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?`,
+          finish.error.code,
+          finish.error.message,
+          now,
+          id,
+        );
+        return;
+      }
+      const job = jobFromRow(row);
+      const pending = this.get(
+        `SELECT id FROM jobs WHERE state = 'pending' AND connector = ? AND kind = ? AND entity_id = ?`,
+        job.connector,
+        job.kind,
+        job.entityId,
+      );
+      if (pending) {
+        // A newer request is already waiting: fold this retry into it and close this one.
+        this.run(
+          `UPDATE jobs SET state = 'done', owner = NULL, lease_until = NULL, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?`,
+          finish.error.code,
+          finish.error.message,
+          now,
+          id,
+        );
+        this.run(
+          `UPDATE jobs SET attempts = max(attempts, ?), updated_at = ? WHERE id = ?`,
+          job.attempts,
+          now,
+          String(pending.id),
+        );
+        for (const eventId of job.eventIds) {
+          this.run(
+            `UPDATE jobs SET event_ids = json_insert(event_ids, '$[#]', ?) WHERE id = ?
+               AND NOT EXISTS (SELECT 1 FROM json_each(event_ids) WHERE value = ?)`,
+            eventId,
+            String(pending.id),
+            eventId,
+          );
+        }
+      } else {
+        this.run(
+          `UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL, run_at = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?`,
+          finish.runAt,
+          finish.error.code,
+          finish.error.message,
+          now,
+          id,
+        );
+      }
+      this.jobsReady = true;
+    });
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const row = this.get('SELECT * FROM jobs WHERE id = ?', id);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async listJobs(filter: { state?: JobState; eventId?: string; limit?: number }): Promise<Job[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (filter.state) {
+      where.push('state = ?');
+      params.push(filter.state);
+    }
+    if (filter.eventId) {
+      where.push('EXISTS (SELECT 1 FROM json_each(event_ids) WHERE value = ?)');
+      params.push(filter.eventId);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    return this.all(sql, ...params, filter.limit ?? 1000).map(jobFromRow);
+  }
+
+  async countJobs(): Promise<Record<JobState, number>> {
+    const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, dead: 0 };
+    for (const row of this.all('SELECT state, count(*) AS n FROM jobs GROUP BY state')) {
+      counts[row.state as JobState] = Number(row.n);
+    }
+    return counts;
+  }
+
+  async nextJobAt(): Promise<number | null> {
+    const row = this.get(
+      `SELECT min(t) AS t FROM (SELECT min(run_at) AS t FROM jobs WHERE state = 'pending'
+         UNION ALL SELECT min(lease_until) AS t FROM jobs WHERE state = 'running')`,
+    );
+    return row?.t === null || row?.t === undefined ? null : Number(row.t);
+  }
+
+  onJobsReady(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  replay(
+    target: { eventId: string; connectors: readonly string[] } | { deadJobs: true },
+    now: number,
+  ): Promise<number> {
+    return this.committer.run(() => {
+      if ('deadJobs' in target) {
+        const dead = this.all(`SELECT * FROM jobs WHERE state = 'dead'`).map(jobFromRow);
+        for (const job of dead)
+          this.run(`UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?`, now, job.id);
+        return this.enqueueNow(
+          dead.flatMap((job) =>
+            (job.eventIds.length ? job.eventIds : [null]).slice(0, 1).map((eventId) => ({
+              connector: job.connector,
+              kind: job.kind,
+              entityId: job.entityId,
+              eventId,
+              runAt: now,
+            })),
+          ),
+          now,
+        );
+      }
+      const row = this.get('SELECT * FROM inbox WHERE id = ?', target.eventId);
+      if (!row) return 0;
+      const event = eventFromRow(row);
+      const requests: JobRequest[] = [];
+      for (const key of event.entityKeys) {
+        const [kind, ...rest] = key.split(':');
+        for (const connector of target.connectors) {
+          requests.push({
+            connector,
+            kind: kind as EntityKind,
+            entityId: rest.join(':'),
+            eventId: event.id,
+            runAt: now,
+          });
+        }
+      }
+      return this.enqueueNow(requests, now);
+    });
+  }
+
+  // --- outcomes ---------------------------------------------------------------------
+
+  recordOutcomes(outcomes: readonly OutcomeInput[]): Promise<void> {
+    return this.committer.run(() => {
+      for (const o of outcomes) {
+        this.run(
+          `INSERT INTO outcomes (event_id, connector, kind, entity_id, result, summary, detail, error_code, error_message, at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          o.eventId,
+          o.connector,
+          o.kind,
+          o.entityId,
+          o.result,
+          o.summary,
+          o.detail === undefined ? null : JSON.stringify(o.detail),
+          o.error?.code ?? null,
+          o.error?.message ?? null,
+          o.at,
+        );
+      }
+    });
+  }
+
+  async listOutcomes(filter: { eventId?: string; connector?: string; limit?: number }): Promise<Outcome[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (filter.eventId) {
+      where.push('event_id = ?');
+      params.push(filter.eventId);
+    }
+    if (filter.connector) {
+      where.push('connector = ?');
+      params.push(filter.connector);
+    }
+    const sql = `SELECT * FROM outcomes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    return this.all(sql, ...params, filter.limit ?? 1000).map(outcomeFromRow);
+  }
+
+  // --- connector state ----------------------------------------------------------------
+
+  async getState<T = unknown>(connector: string, key: string): Promise<T | null> {
+    const row = this.get('SELECT value FROM connector_state WHERE connector = ? AND key = ?', connector, key);
+    return row ? (JSON.parse(String(row.value)) as T) : null;
+  }
+
+  setState(connector: string, key: string, value: unknown, now: number): Promise<void> {
+    return this.committer.run(() => {
+      this.run(
+        `INSERT INTO connector_state (connector, key, value, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (connector, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        connector,
+        key,
+        JSON.stringify(value),
+        now,
+      );
+    });
+  }
+
+  deleteState(connector: string, key: string): Promise<void> {
+    return this.committer.run(() => {
+      this.run('DELETE FROM connector_state WHERE connector = ? AND key = ?', connector, key);
+    });
+  }
+
+  // --- guardrails ---------------------------------------------------------------------
+
+  takeBudget(input: {
+    scope: string;
+    count: number;
+    limit: number;
+    windowMs: number;
+    now: number;
+  }): Promise<boolean> {
+    return this.committer.run(() => {
+      const used = Number(
+        this.get(
+          'SELECT coalesce(sum(count), 0) AS n FROM budget_ledger WHERE scope = ? AND at > ?',
+          input.scope,
+          input.now - input.windowMs,
+        )?.n ?? 0,
+      );
+      if (used + input.count > input.limit) return false;
+      this.run(
+        'INSERT INTO budget_ledger (scope, count, at) VALUES (?, ?, ?)',
+        input.scope,
+        input.count,
+        input.now,
+      );
+      return true;
+    });
+  }
+
+  addHeld(change: Omit<HeldChange, 'status' | 'decidedAt' | 'decidedBy'>): Promise<HeldChange> {
+    return this.committer.run(() => {
+      this.run(
+        `INSERT INTO held (id, connector, kind, entity_id, reason, plan, event_ids, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'held', ?)`,
+        change.id,
+        change.connector,
+        change.kind,
+        change.entityId,
+        change.reason,
+        JSON.stringify(change.plan),
+        JSON.stringify(change.eventIds),
+        change.createdAt,
+      );
+      return { ...change, status: 'held' as const, decidedAt: null, decidedBy: null };
+    });
+  }
+
+  async getHeld(id: string): Promise<HeldChange | null> {
+    const row = this.get('SELECT * FROM held WHERE id = ?', id);
+    return row ? heldFromRow(row) : null;
+  }
+
+  async listHeld(filter: { status?: HeldChange['status']; limit?: number }): Promise<HeldChange[]> {
+    const rows = filter.status
+      ? this.all(
+          'SELECT * FROM held WHERE status = ? ORDER BY id LIMIT ?',
+          filter.status,
+          filter.limit ?? 1000,
+        )
+      : this.all('SELECT * FROM held ORDER BY id LIMIT ?', filter.limit ?? 1000);
+    return rows.map(heldFromRow);
+  }
+
+  decideHeld(
+    id: string,
+    from: readonly HeldChange['status'][],
+    status: HeldChange['status'],
+    by: string,
+    now: number,
+  ): Promise<HeldChange | null> {
+    return this.committer.run(() => {
+      const row = this.get('SELECT * FROM held WHERE id = ?', id);
+      if (!row || !from.includes(String(row.status) as HeldChange['status'])) return null;
+      this.run(
+        'UPDATE held SET status = ?, decided_at = ?, decided_by = ? WHERE id = ?',
+        status,
+        now,
+        by,
+        id,
+      );
+      return { ...heldFromRow(row), status, decidedAt: now, decidedBy: by };
+    });
+  }
+
+  // --- runs and leases ----------------------------------------------------------------
+
+  createRun(run: Run): Promise<void> {
+    return this.committer.run(() => {
+      this.run(
+        `INSERT INTO runs (id, connector, trigger, dry_run, started_at, finished_at, status, plan, result, errors)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        run.id,
+        run.connector,
+        run.trigger,
+        run.dryRun ? 1 : 0,
+        run.startedAt,
+        run.finishedAt,
+        run.status,
+        JSON.stringify(run.plan),
+        JSON.stringify(run.result),
+        JSON.stringify(run.errors),
+      );
+    });
+  }
+
+  updateRun(id: string, patch: Partial<Omit<Run, 'id'>>): Promise<void> {
+    const cols = runPatchColumns(patch);
+    const names = Object.keys(cols);
+    if (names.length === 0) return Promise.resolve();
+    return this.committer.run(() => {
+      this.run(
+        `UPDATE runs SET ${names.map((n) => `${n} = ?`).join(', ')} WHERE id = ?`,
+        ...names.map((n) => cols[n] ?? null),
+        id,
+      );
+    });
+  }
+
+  async getRun(id: string): Promise<Run | null> {
+    const row = this.get('SELECT * FROM runs WHERE id = ?', id);
+    return row ? runFromRow(row) : null;
+  }
+
+  async listRuns(limit: number): Promise<Run[]> {
+    return this.all('SELECT * FROM runs ORDER BY id DESC LIMIT ?', limit).map(runFromRow);
+  }
+
+  acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.committer.run(() => {
+      const result = this.run(
+        `INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
+         WHERE leases.owner = excluded.owner OR leases.until <= ?`,
+        name,
+        owner,
+        now + ttlMs,
+        now,
+      );
+      return result.changes > 0;
+    });
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return this.committer.run(() => {
+      this.run('DELETE FROM leases WHERE name = ? AND owner = ?', name, owner);
+    });
+  }
+}
+
+/** Opens (creating if needed) the SQLite store at `path`. Call `migrate()` before use. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(options);
+}

@@ -1,0 +1,256 @@
+import type { EntitySnapshot } from '../core/projection.ts';
+import type { EntityKind, ParsedEvent } from '../growrk/types.ts';
+
+/** What became of a received, signed event. */
+export type EventStatus = 'accepted' | 'ignored' | 'rejected';
+
+/** A stored inbox row. `body` is the stored text: JSON with sensitive fields removed. */
+export interface StoredEvent {
+  id: string;
+  bodyHash: string;
+  /** The `event` field, when it could be read. */
+  type: string | null;
+  companyId: string | null;
+  /** GroWrk timestamp (ISO), when it could be read. */
+  timestamp: string | null;
+  receivedAt: number;
+  status: EventStatus;
+  /** Why a rejected event was rejected. */
+  error: { code: string; message: string } | null;
+  body: string;
+  /** Entity ids the event carried, e.g. `employee:emp-1`. */
+  entityKeys: string[];
+}
+
+/** One signed event to store. */
+export interface IngestInput {
+  id: string;
+  bodyHash: string;
+  receivedAt: number;
+  status: EventStatus;
+  /** The parsed event for accepted (and ignored, when readable) events. */
+  event: ParsedEvent | null;
+  /** Raw type/company/timestamp for rejected events, when readable. */
+  type?: string | null;
+  body: string;
+  error?: { code: string; message: string } | null;
+  /** For each entity kind, the connectors that get a sync job when an entity of that kind changes. */
+  jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
+}
+
+/** The answer to {@link Store.ingest}. */
+export interface IngestResult {
+  /** The new event's id, or the id of the earlier event with the same body. */
+  id: string;
+  duplicate: boolean;
+  status: EventStatus;
+  /** Sync jobs created or coalesced. */
+  jobs: number;
+}
+
+export type JobState = 'pending' | 'running' | 'done' | 'dead';
+
+/** A sync job: make one connector's target match the projection for one entity. */
+export interface Job {
+  id: string;
+  connector: string;
+  kind: EntityKind;
+  entityId: string;
+  state: JobState;
+  attempts: number;
+  /** Epoch ms at which a pending job may run. */
+  runAt: number;
+  /** Events that asked for this job (coalesced duplicates add theirs). */
+  eventIds: string[];
+  lastError: { code: string; message: string } | null;
+  /** Lease owner and expiry while running. */
+  owner: string | null;
+  leaseUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A request for a job, as {@link Store.enqueueJobs} takes it. */
+export interface JobRequest {
+  connector: string;
+  kind: EntityKind;
+  entityId: string;
+  eventId: string | null;
+  runAt: number;
+}
+
+/** How a claimed job ended. */
+export type JobFinish =
+  | { state: 'done' }
+  | { state: 'pending'; runAt: number; error: { code: string; message: string } }
+  | { state: 'dead'; error: { code: string; message: string } };
+
+/** Outcome of one sync of one entity for one event, as the ledger records it. */
+export type OutcomeResult = 'succeeded' | 'failed' | 'held' | 'protected' | 'skipped' | 'dry-run' | 'dead';
+
+export interface OutcomeInput {
+  /** Null for work not caused by an event (reconciliation, approval). */
+  eventId: string | null;
+  connector: string;
+  kind: EntityKind;
+  entityId: string;
+  result: OutcomeResult;
+  /** A short human summary, e.g. "suspended; 4 playbook steps". No personal data beyond ids. */
+  summary: string;
+  /** Structured detail (plan operations, steps). */
+  detail?: unknown;
+  error?: { code: string; message: string } | null;
+  at: number;
+}
+
+export interface Outcome extends OutcomeInput {
+  id: number;
+}
+
+/** A change kept back by the guardrails until a person decides. */
+export interface HeldChange {
+  id: string;
+  connector: string;
+  kind: EntityKind;
+  entityId: string;
+  /** Why it was held, e.g. "destructive budget 5 per 1h exceeded". */
+  reason: string;
+  /** The plan that would be applied (connector-specific, JSON). */
+  plan: unknown;
+  eventIds: string[];
+  status: 'held' | 'approved' | 'rejected' | 'applied';
+  createdAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+}
+
+/** A stored reconciliation run. */
+export interface Run {
+  id: string;
+  connector: string | null;
+  trigger: 'manual' | 'schedule';
+  dryRun: boolean;
+  startedAt: number;
+  finishedAt: number | null;
+  status: 'running' | 'no-drift' | 'drift' | 'applied' | 'partial' | 'failed' | 'held';
+  plan: unknown;
+  result: unknown;
+  errors: Array<{ code: string; message: string }>;
+}
+
+export interface EventFilter {
+  status?: EventStatus | undefined;
+  type?: string | undefined;
+  limit?: number | undefined;
+  /** Only events with an id lower than this (paging, newest first). */
+  before?: string | undefined;
+}
+
+/**
+ * The durable store. Two implementations (SQLite, PostgreSQL) pass one conformance suite; callers
+ * never know which they have. Every method is safe to call concurrently; `ingest` calls made at the
+ * same time share one durable commit.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+
+  /** Runs pending migrations (safe from several processes at once). */
+  migrate(): Promise<{ applied: number[] }>;
+  /** True when the store answers a trivial query and is migrated. */
+  ready(): Promise<boolean>;
+  /** Waits for in-flight writes, then closes. */
+  close(): Promise<void>;
+
+  // --- inbox and projection ------------------------------------------------------------
+  /**
+   * Stores one signed event, atomically with its projection and the sync jobs it causes. Resolves
+   * only once durable. A body seen before (same `bodyHash`) changes nothing and answers the first
+   * event's id with `duplicate: true`.
+   */
+  ingest(input: IngestInput): Promise<IngestResult>;
+  getEvent(id: string): Promise<StoredEvent | null>;
+  /** Events newest first. */
+  listEvents(filter?: EventFilter): Promise<StoredEvent[]>;
+  getEntity(kind: EntityKind, id: string): Promise<EntitySnapshot | null>;
+  /** One page of entities of a kind, ordered by id, after `afterId`. */
+  listEntities(
+    kind: EntityKind,
+    page: { afterId?: string | undefined; limit: number },
+  ): Promise<EntitySnapshot[]>;
+  countEntities(kind: EntityKind): Promise<number>;
+
+  // --- sync jobs -------------------------------------------------------------------------
+  /**
+   * Adds jobs. A pending job for the same (connector, kind, entityId) absorbs the request (its event
+   * ids grow and it runs no later than `runAt`). Wakes job listeners after commit.
+   * @returns how many requests were added or coalesced.
+   */
+  enqueueJobs(requests: readonly JobRequest[]): Promise<number>;
+  /**
+   * Claims up to `limit` pending jobs due at `now`, never one whose (connector, entity) already has
+   * a running job with a live lease; claimed jobs become `running` with `owner` and a lease.
+   * Running jobs whose lease expired (their worker died) are claimable again.
+   */
+  claimJobs(opts: { owner: string; limit: number; now: number; leaseMs: number }): Promise<Job[]>;
+  /** Extends the leases of running jobs `owner` still holds (heartbeat while they run). */
+  renewLeases(ids: readonly string[], owner: string, until: number): Promise<void>;
+  /** Ends a claimed job. Ignored when `owner` no longer holds it. */
+  finishJob(id: string, owner: string, finish: JobFinish, now: number): Promise<void>;
+  getJob(id: string): Promise<Job | null>;
+  listJobs(filter: { state?: JobState; eventId?: string; limit?: number }): Promise<Job[]>;
+  countJobs(): Promise<Record<JobState, number>>;
+  /** Epoch ms of the earliest pending job, or null. */
+  nextJobAt(): Promise<number | null>;
+  /** Calls `listener` after any commit that made jobs claimable (this process or, for PostgreSQL, any). */
+  onJobsReady(listener: () => void): () => void;
+  /**
+   * Re-queues the jobs of an event (all its entities, for the given connectors) or every dead job.
+   * @returns the number of jobs queued.
+   */
+  replay(
+    target: { eventId: string; connectors: readonly string[] } | { deadJobs: true },
+    now: number,
+  ): Promise<number>;
+
+  // --- outcome ledger ----------------------------------------------------------------------
+  recordOutcomes(outcomes: readonly OutcomeInput[]): Promise<void>;
+  listOutcomes(filter: { eventId?: string; connector?: string; limit?: number }): Promise<Outcome[]>;
+
+  // --- connector state (links, playbook progress) ---------------------------------------
+  getState<T = unknown>(connector: string, key: string): Promise<T | null>;
+  setState(connector: string, key: string, value: unknown, now: number): Promise<void>;
+  deleteState(connector: string, key: string): Promise<void>;
+
+  // --- guardrails ----------------------------------------------------------------------
+  /**
+   * Atomically takes `count` units of the destructive budget `scope` if fewer than `limit` units
+   * were taken in the `windowMs` before `now`. Returns whether they were taken.
+   */
+  takeBudget(input: {
+    scope: string;
+    count: number;
+    limit: number;
+    windowMs: number;
+    now: number;
+  }): Promise<boolean>;
+  addHeld(change: Omit<HeldChange, 'status' | 'decidedAt' | 'decidedBy'>): Promise<HeldChange>;
+  getHeld(id: string): Promise<HeldChange | null>;
+  listHeld(filter: { status?: HeldChange['status']; limit?: number }): Promise<HeldChange[]>;
+  /** Moves a held change to `status` if it is in one of `from`. Returns the updated row or null. */
+  decideHeld(
+    id: string,
+    from: readonly HeldChange['status'][],
+    status: HeldChange['status'],
+    by: string,
+    now: number,
+  ): Promise<HeldChange | null>;
+
+  // --- reconciliation runs and leadership ----------------------------------------------
+  createRun(run: Run): Promise<void>;
+  updateRun(id: string, patch: Partial<Omit<Run, 'id'>>): Promise<void>;
+  getRun(id: string): Promise<Run | null>;
+  listRuns(limit: number): Promise<Run[]>;
+  /** Takes or renews the named lease for `owner` until `now + ttlMs`; false while another owner holds it. */
+  acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  releaseLease(name: string, owner: string): Promise<void>;
+}
