@@ -57,9 +57,7 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   } catch (err) {
     problems.push(...(err as Error).message.split('\n').filter(Boolean));
   }
-  if (problems.length === 0) {
-    problems.push(...crossChecks(config.getProperties() as unknown as AppConfig));
-  }
+  problems.push(...crossChecks(config.getProperties() as unknown as AppConfig));
   if (problems.length > 0) {
     throw new SyncError('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, {
       details: { problems },
@@ -71,7 +69,7 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
 /** Rules that span keys or need more than a format. */
 function crossChecks(c: AppConfig): string[] {
   const problems: string[] = [];
-  for (const id of c.connectors) {
+  for (const id of Array.isArray(c.connectors) ? c.connectors : []) {
     if (!isConnectorId(id))
       problems.push(`connectors: unknown connector "${id}" (known: ${CONNECTOR_IDS.join(', ')})`);
   }
@@ -89,10 +87,14 @@ function crossChecks(c: AppConfig): string[] {
   if (c.connectors.includes('hubspot') && !c.hubspot.accessToken) {
     problems.push('hubspot.accessToken: set HUBSPOT_ACCESS_TOKEN to enable hubspot');
   }
-  if (c.reconcile.schedule !== 'off' && !cron.validate(c.reconcile.schedule)) {
+  if (
+    typeof c.reconcile.schedule === 'string' &&
+    c.reconcile.schedule !== 'off' &&
+    !cron.validate(c.reconcile.schedule)
+  ) {
     problems.push(`reconcile.schedule: "${c.reconcile.schedule}" is not a cron expression (or "off")`);
   }
-  const db = c.database.url;
+  const db = String(c.database.url);
   if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(db) && /^[a-z]+:\/\//i.test(db)) {
     problems.push('database.url: must be sqlite:<path>, a file path, or postgres://...');
   }

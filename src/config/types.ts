@@ -23,7 +23,15 @@ export interface HubSpotConfig {
   idProperty: string;
   assetObjectType: string;
   assetIdProperty: string;
+  /** Contact property -> employee field (dot path or `@firstName`/`@lastName`); '' = unmanaged. */
+  contactProperties: Record<string, string>;
+  /** Asset property -> product field (dot path such as `specs.ram`); '' = unmanaged. */
+  assetProperties: Record<string, string>;
   syncOrders: boolean;
+  /** Unique deal property holding the GroWrk order id. */
+  dealIdProperty: string;
+  /** Deal property -> order field (dot path or `@dealName`); '' = unmanaged. */
+  dealProperties: Record<string, string>;
   dealPipeline: string;
   dealStages: Record<string, string>;
 }

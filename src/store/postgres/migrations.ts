@@ -1,0 +1,138 @@
+/**
+ * Versioned PostgreSQL migrations. Append only: never edit a released step, add the next one.
+ *
+ * Same tables and column names as the SQLite store so the row mappers in `../rows.ts` serve both:
+ * times are epoch milliseconds in `bigint` (which `pg` returns as strings, the mappers call
+ * Number()), JSON is kept as `text`. Ids and keys use the "C" collation so that ordering and
+ * paging (`id > $after ORDER BY id`) compare bytes, exactly as SQLite does.
+ *
+ * Tables are created unqualified: they land in the store's schema, the first entry of the
+ * connection's `search_path`.
+ */
+export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'inbox, projection, jobs, ledger, guardrails, runs',
+    sql: `
+CREATE TABLE inbox (
+  id text COLLATE "C" PRIMARY KEY,
+  body_hash text NOT NULL UNIQUE,
+  type text,
+  company_id text,
+  growrk_ts text,
+  received_at bigint NOT NULL,
+  status text NOT NULL,
+  error_code text,
+  error_message text,
+  body text NOT NULL,
+  entity_keys text NOT NULL DEFAULT '[]'
+);
+CREATE INDEX inbox_status ON inbox (status, id);
+CREATE INDEX inbox_type ON inbox (type, id);
+
+CREATE TABLE entities (
+  kind text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  data text NOT NULL,
+  ts bigint,
+  field_ts text NOT NULL DEFAULT '{}',
+  event_id text NOT NULL,
+  event_type text NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+
+CREATE TABLE jobs (
+  id text COLLATE "C" PRIMARY KEY,
+  connector text COLLATE "C" NOT NULL,
+  kind text COLLATE "C" NOT NULL,
+  entity_id text COLLATE "C" NOT NULL,
+  state text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  run_at bigint NOT NULL,
+  event_ids text NOT NULL DEFAULT '[]',
+  error_code text,
+  error_message text,
+  owner text,
+  lease_until bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+-- One pending job per (connector, entity): later requests coalesce into it.
+CREATE UNIQUE INDEX jobs_one_pending ON jobs (connector, kind, entity_id) WHERE state = 'pending';
+-- Per-entity order as an invariant of the database, not only of the claim query.
+CREATE UNIQUE INDEX jobs_one_running ON jobs (connector, kind, entity_id) WHERE state = 'running';
+CREATE INDEX jobs_due ON jobs (state, run_at);
+CREATE INDEX jobs_events ON jobs USING gin ((event_ids::jsonb) jsonb_path_ops);
+
+CREATE TABLE outcomes (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id text,
+  connector text NOT NULL,
+  kind text NOT NULL,
+  entity_id text NOT NULL,
+  result text NOT NULL,
+  summary text NOT NULL,
+  detail text,
+  error_code text,
+  error_message text,
+  at bigint NOT NULL
+);
+CREATE INDEX outcomes_event ON outcomes (event_id);
+CREATE INDEX outcomes_connector ON outcomes (connector, id);
+
+CREATE TABLE connector_state (
+  connector text NOT NULL,
+  key text NOT NULL,
+  value text NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (connector, key)
+);
+
+CREATE TABLE budget_ledger (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  scope text NOT NULL,
+  count integer NOT NULL,
+  at bigint NOT NULL
+);
+CREATE INDEX budget_scope ON budget_ledger (scope, at);
+
+CREATE TABLE held (
+  id text COLLATE "C" PRIMARY KEY,
+  connector text NOT NULL,
+  kind text NOT NULL,
+  entity_id text NOT NULL,
+  reason text NOT NULL,
+  plan text NOT NULL,
+  event_ids text NOT NULL DEFAULT '[]',
+  status text NOT NULL,
+  created_at bigint NOT NULL,
+  decided_at bigint,
+  decided_by text
+);
+CREATE INDEX held_status ON held (status, id);
+
+CREATE TABLE runs (
+  id text COLLATE "C" PRIMARY KEY,
+  connector text,
+  trigger text NOT NULL,
+  dry_run integer NOT NULL,
+  started_at bigint NOT NULL,
+  finished_at bigint,
+  status text NOT NULL,
+  plan text,
+  result text,
+  errors text NOT NULL DEFAULT '[]'
+);
+
+CREATE TABLE leases (
+  name text PRIMARY KEY,
+  owner text NOT NULL,
+  until bigint NOT NULL
+);
+`,
+  },
+];
+
+/** The version the code expects the schema to be at. */
+export const POSTGRES_LATEST_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

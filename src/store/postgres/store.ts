@@ -1,0 +1,961 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { newId } from '../../core/ids.ts';
+import { type EntitySnapshot, project, projectionInputs } from '../../core/projection.ts';
+import type { EntityKind } from '../../growrk/types.ts';
+import {
+  entityFromRow,
+  entityKey,
+  eventFromRow,
+  heldFromRow,
+  jobFromRow,
+  outcomeFromRow,
+  runFromRow,
+  runPatchColumns,
+} from '../rows.ts';
+import type {
+  EventFilter,
+  HeldChange,
+  IngestInput,
+  IngestResult,
+  Job,
+  JobFinish,
+  JobRequest,
+  JobState,
+  Outcome,
+  OutcomeInput,
+  Run,
+  Store,
+  StoredEvent,
+} from '../types.ts';
+import {
+  asError,
+  clientConfig,
+  type PostgresConnectionOptions,
+  poolConfig,
+  type ResolvedConnection,
+  resolveConnection,
+  sqlState,
+} from './connection.ts';
+import { POSTGRES_LATEST_VERSION, POSTGRES_MIGRATIONS } from './migrations.ts';
+import { JOBS_CHANNEL, JobsListener, jobsPayload } from './notify.ts';
+
+type Row = Record<string, unknown>;
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+const MAX_EVENT_IDS_PER_JOB = 50;
+/** Deadlock and serialization failures: the transaction rolled back and may simply run again. */
+const TRANSIENT = ['40P01', '40001'] as const;
+/** Plus a unique violation, for the job transactions whose race with an insert ends in one. */
+const TRANSIENT_OR_UNIQUE = [...TRANSIENT, '23505'] as const;
+const MAX_TX_ATTEMPTS = 4;
+
+/** Where the store reports errors it handles itself (pool, listener); pino's `warn` fits. */
+export interface PostgresStoreLogger {
+  warn(obj: { err: Error; context: string }, msg: string): void;
+}
+
+/** Options for {@link openPostgresStore}. */
+export interface PostgresStoreOptions extends PostgresConnectionOptions {
+  /** Receives errors the store recovers from by itself. Default: `process.emitWarning`. */
+  logger?: PostgresStoreLogger | undefined;
+  /** First LISTEN reconnect delay in ms (doubles up to 10 s). Default 100. */
+  listenRetryMs?: number | undefined;
+}
+
+/**
+ * The PostgreSQL store, for several instances on one database: per-call transactions at READ
+ * COMMITTED, entity rows locked in a fixed order, jobs claimed with `FOR UPDATE SKIP LOCKED`,
+ * wake-ups across instances by `LISTEN/NOTIFY`, budgets serialised by advisory locks.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  /** The schema holding the tables. */
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly listener: JobsListener;
+  private readonly conn: ResolvedConnection;
+  private readonly logger: PostgresStoreLogger | undefined;
+  private readonly instanceId = randomBytes(6).toString('hex');
+  private readonly listeners = new Set<() => void>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
+  private unreachable = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.conn = resolveConnection(options.url, options.schema);
+    this.schema = this.conn.schema;
+    this.logger = options.logger;
+    this.pool = new pg.Pool(poolConfig(this.conn, options));
+    // An idle pooled connection that breaks (server restart, network) is removed by the pool,
+    // which then emits 'error'; unhandled, that would crash the process.
+    this.pool.on('error', (err) => this.report(err, 'idle pool connection'));
+    // A connection that breaks while checked out emits 'error' on the client itself, where the
+    // pool listens only while it is idle: the query in flight fails (and the caller hears of it),
+    // this listener keeps the event from crashing the process.
+    this.pool.on('connect', (client) => {
+      client.on('error', (err) => this.report(err, 'pooled connection'));
+    });
+    this.listener = new JobsListener({
+      client: clientConfig(this.conn, options),
+      schema: this.schema,
+      instanceId: this.instanceId,
+      onWake: () => this.wake(),
+      onError: (err, context) => this.report(err, context),
+      minBackoffMs: options.listenRetryMs ?? 100,
+    });
+  }
+
+  /** Starts the LISTEN connection (first attempt only; it keeps retrying in the background). */
+  async start(): Promise<void> {
+    await this.listener.start();
+  }
+
+  /** True while the LISTEN connection is up. */
+  get listening(): boolean {
+    return this.listener.listening;
+  }
+
+  /** Resolves once the LISTEN connection is up: cross-instance wake-ups are then delivered. */
+  whenListening(): Promise<void> {
+    return this.listener.whenListening();
+  }
+
+  private report(err: Error, context: string): void {
+    if (this.logger) this.logger.warn({ err, context }, `postgres store: ${context}: ${err.message}`);
+    else process.emitWarning(`postgres store: ${context}: ${err.message}`, { code: 'GROWRK_SYNC_STORE' });
+  }
+
+  private wake(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.report(asError(err), 'job listener');
+      }
+    }
+  }
+
+  /** Runs one public operation: refused after close, and tracked so close() can wait for it. */
+  private op<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    const promise = work();
+    this.inflight.add(promise);
+    const forget = () => this.inflight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  private async query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    const result = await this.pool.query<Row>(sql, params);
+    return result.rows;
+  }
+
+  /**
+   * One transaction on one pooled connection. Runs again (a few times) when PostgreSQL rolled it
+   * back for a deadlock or serialization failure, or for a code in `retryOn`. A connection whose
+   * ROLLBACK failed is discarded, not returned to the pool.
+   */
+  private async tx<T>(
+    work: (c: Queryable) => Promise<T>,
+    retryOn: readonly string[] = TRANSIENT,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.txOnce(work);
+      } catch (err) {
+        const code = sqlState(err);
+        if (attempt < MAX_TX_ATTEMPTS && code !== null && retryOn.includes(code)) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async txOnce<T>(work: (c: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken = asError(rollbackError);
+        }
+        throw err;
+      }
+    } catch (err) {
+      // A failure that did not come from the server (socket closed, timeout) leaves the
+      // connection in an unknown state: discard it.
+      if (broken === undefined && sqlState(err) === null) broken = asError(err);
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Inside a transaction: wake every instance's job listeners once it commits. */
+  private async notifyJobs(c: Queryable): Promise<void> {
+    await c.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, jobsPayload(this.schema, this.instanceId)]);
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------
+
+  migrate(): Promise<{ applied: number[] }> {
+    return this.op(() =>
+      this.tx(async (c) => {
+        // One migration at a time per schema, across every instance starting now.
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+          'growrk-sync:migrate',
+          this.schema,
+        ]);
+        if (this.conn.explicitSchema) await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+        await c.query(
+          `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`,
+        );
+        const done = new Set(
+          (await c.query<Row>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)),
+        );
+        const applied: number[] = [];
+        for (const migration of POSTGRES_MIGRATIONS) {
+          if (done.has(migration.version)) continue;
+          await c.query(migration.sql);
+          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            migration.version,
+            migration.name,
+            Date.now(),
+          ]);
+          applied.push(migration.version);
+        }
+        return { applied };
+      }),
+    );
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      const rows = await this.query('SELECT max(version) AS v FROM schema_migrations');
+      this.unreachable = false;
+      return Number(rows[0]?.v) === POSTGRES_LATEST_VERSION;
+    } catch (err) {
+      // Not ready is the answer; the cause goes to the log once per outage, not once per probe.
+      if (!this.unreachable) this.report(asError(err), 'readiness check');
+      this.unreachable = true;
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inflight]);
+    await this.listener.close();
+    await this.pool.end();
+  }
+
+  // --- inbox and projection ---------------------------------------------------------
+
+  ingest(input: IngestInput): Promise<IngestResult> {
+    return this.op(async () => {
+      const result = await this.tx((c) => this.ingestIn(c, input));
+      if (result.jobs > 0) this.wake();
+      return result;
+    });
+  }
+
+  private async ingestIn(c: Queryable, input: IngestInput): Promise<IngestResult> {
+    const event = input.event;
+    const kind = event?.kind ?? null;
+    const keys = event && kind ? event.entities.map((e) => entityKey(kind, e.id)) : [];
+    const inserted = await c.query(
+      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (body_hash) DO NOTHING RETURNING id`,
+      [
+        input.id,
+        input.bodyHash,
+        event?.type ?? input.type ?? null,
+        event?.companyId ?? null,
+        event?.timestamp ?? null,
+        input.receivedAt,
+        input.status,
+        input.error?.code ?? null,
+        input.error?.message ?? null,
+        input.body,
+        JSON.stringify(keys),
+      ],
+    );
+    if (inserted.rowCount === 0) {
+      // Same body seen before (possibly committed a moment ago by a concurrent delivery, which
+      // this statement, a new snapshot, sees).
+      const existing = await c.query<Row>('SELECT id, status FROM inbox WHERE body_hash = $1', [
+        input.bodyHash,
+      ]);
+      const row = existing.rows[0];
+      if (!row) throw new Error('inbox: body hash conflicted but no row has it');
+      return { id: String(row.id), duplicate: true, status: row.status as IngestResult['status'], jobs: 0 };
+    }
+    if (input.status !== 'accepted' || !event || !kind) {
+      return { id: input.id, duplicate: false, status: input.status, jobs: 0 };
+    }
+
+    const inputs = projectionInputs({ ...event, id: input.id, kind });
+    const touched = new Map<string, { kind: EntityKind; id: string }>();
+    for (const p of inputs) {
+      const id = p.mode === 'full' ? p.entity.id : p.ref.id;
+      touched.set(entityKey(p.kind, id), { kind: p.kind, id });
+    }
+    // Serialise writers of the same entity, including one that does not exist yet (no row to
+    // lock): transaction-scoped advisory locks, taken in one fixed order (by lock key) so two
+    // ingests touching the same entities can never deadlock. Then the rows themselves, FOR UPDATE.
+    await c.query(
+      `SELECT pg_advisory_xact_lock(hashtext($1), h)
+         FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k) AS locks ORDER BY h`,
+      [`growrk-sync:${this.schema}:entity`, [...touched.keys()]],
+    );
+    const currentRows = await c.query<Row>(
+      `SELECT e.* FROM entities e JOIN unnest($1::text[], $2::text[]) AS t(kind, id) ON e.kind = t.kind AND e.id = t.id
+        ORDER BY e.kind, e.id FOR UPDATE OF e`,
+      [[...touched.values()].map((t) => t.kind), [...touched.values()].map((t) => t.id)],
+    );
+    const current = new Map<string, EntitySnapshot>();
+    for (const row of currentRows.rows) {
+      const snapshot = entityFromRow(row);
+      current.set(entityKey(snapshot.kind, snapshot.id), snapshot);
+    }
+
+    const changed: Array<{ kind: EntityKind; id: string }> = [];
+    const dirty = new Set<string>();
+    for (const p of inputs) {
+      const id = p.mode === 'full' ? p.entity.id : p.ref.id;
+      const key = entityKey(p.kind, id);
+      const next = project(current.get(key) ?? null, p, input.receivedAt);
+      if (next) {
+        current.set(key, next);
+        dirty.add(key);
+        changed.push({ kind: next.kind, id: next.id });
+      }
+    }
+    for (const key of [...dirty].sort()) {
+      const s = current.get(key)!;
+      await c.query(
+        `INSERT INTO entities (kind, id, data, ts, field_ts, event_id, event_type, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, ts = excluded.ts, field_ts = excluded.field_ts,
+           event_id = excluded.event_id, event_type = excluded.event_type, updated_at = excluded.updated_at`,
+        [
+          s.kind,
+          s.id,
+          JSON.stringify(s.data),
+          s.ts,
+          JSON.stringify(s.fieldTs),
+          s.eventId,
+          s.eventType,
+          s.updatedAt,
+        ],
+      );
+    }
+
+    const requests: JobRequest[] = [];
+    for (const entity of changed) {
+      for (const connector of input.jobConnectors[entity.kind] ?? []) {
+        requests.push({
+          connector,
+          kind: entity.kind,
+          entityId: entity.id,
+          eventId: input.id,
+          runAt: input.receivedAt,
+        });
+      }
+    }
+    const jobs = await this.enqueueIn(c, requests, input.receivedAt);
+    return { id: input.id, duplicate: false, status: input.status, jobs };
+  }
+
+  getEvent(id: string): Promise<StoredEvent | null> {
+    return this.op(async () => {
+      const rows = await this.query('SELECT * FROM inbox WHERE id = $1', [id]);
+      return rows[0] ? eventFromRow(rows[0]) : null;
+    });
+  }
+
+  listEvents(filter: EventFilter = {}): Promise<StoredEvent[]> {
+    return this.op(async () => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.status) {
+        params.push(filter.status);
+        where.push(`status = $${params.length}`);
+      }
+      if (filter.type) {
+        params.push(filter.type);
+        where.push(`type = $${params.length}`);
+      }
+      if (filter.before) {
+        params.push(filter.before);
+        where.push(`id < $${params.length}`);
+      }
+      params.push(filter.limit ?? 50);
+      const rows = await this.query(
+        `SELECT * FROM inbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(eventFromRow);
+    });
+  }
+
+  getEntity(kind: EntityKind, id: string): Promise<EntitySnapshot | null> {
+    return this.op(async () => {
+      const rows = await this.query('SELECT * FROM entities WHERE kind = $1 AND id = $2', [kind, id]);
+      return rows[0] ? entityFromRow(rows[0]) : null;
+    });
+  }
+
+  listEntities(
+    kind: EntityKind,
+    page: { afterId?: string | undefined; limit: number },
+  ): Promise<EntitySnapshot[]> {
+    return this.op(async () => {
+      const rows = await this.query(
+        'SELECT * FROM entities WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3',
+        [kind, page.afterId ?? '', page.limit],
+      );
+      return rows.map(entityFromRow);
+    });
+  }
+
+  countEntities(kind: EntityKind): Promise<number> {
+    return this.op(async () => {
+      const rows = await this.query('SELECT count(*) AS n FROM entities WHERE kind = $1', [kind]);
+      return Number(rows[0]?.n ?? 0);
+    });
+  }
+
+  // --- jobs -------------------------------------------------------------------------
+
+  enqueueJobs(requests: readonly JobRequest[]): Promise<number> {
+    return this.op(async () => {
+      if (requests.length === 0) return 0;
+      const count = await this.tx((c) => this.enqueueIn(c, requests, Date.now()));
+      if (count > 0) this.wake();
+      return count;
+    });
+  }
+
+  /**
+   * Inserts or coalesces each request into the one pending job of its (connector, entity), in a
+   * fixed order (so two transactions never wait on each other's rows in a cycle), then NOTIFYs.
+   */
+  private async enqueueIn(c: Queryable, requests: readonly JobRequest[], now: number): Promise<number> {
+    const ordered = [...requests].sort(
+      (a, b) =>
+        compare(a.connector, b.connector) ||
+        compare(a.kind, b.kind) ||
+        compare(a.entityId, b.entityId) ||
+        compare(a.eventId ?? '', b.eventId ?? ''),
+    );
+    for (const r of ordered) {
+      await c.query(
+        `INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $7)
+         ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
+           run_at = LEAST(jobs.run_at, excluded.run_at),
+           event_ids = CASE
+             WHEN $8::text IS NULL OR jobs.event_ids::jsonb ? $8::text
+               OR jsonb_array_length(jobs.event_ids::jsonb) >= ${MAX_EVENT_IDS_PER_JOB}
+             THEN jobs.event_ids ELSE (jobs.event_ids::jsonb || jsonb_build_array($8::text))::text END,
+           updated_at = excluded.updated_at`,
+        [
+          newId('job', now),
+          r.connector,
+          r.kind,
+          r.entityId,
+          r.runAt,
+          JSON.stringify(r.eventId ? [r.eventId] : []),
+          now,
+          r.eventId,
+        ],
+      );
+    }
+    if (ordered.length > 0) await this.notifyJobs(c);
+    return ordered.length;
+  }
+
+  claimJobs(opts: { owner: string; limit: number; now: number; leaseMs: number }): Promise<Job[]> {
+    return this.op(async () => {
+      if (opts.limit <= 0) return [];
+      const rows = await this.tx(async (c) => {
+        // Running jobs whose lease expired come first (their worker died); a pending job is
+        // claimable only while no job of its (connector, entity) is running at all: a live lease
+        // blocks it, an expired one is reclaimed first. Rows other claimers hold are skipped, not
+        // waited for. The partial unique index jobs_one_running backs this up.
+        const result = await c.query<Row>(
+          `WITH picked AS (
+             SELECT j.id, j.state AS prev_state FROM jobs j
+              WHERE (j.state = 'running' AND j.lease_until <= $1)
+                 OR (j.state = 'pending' AND j.run_at <= $1 AND NOT EXISTS (
+                      SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
+                         AND r.kind = j.kind AND r.entity_id = j.entity_id))
+              ORDER BY (j.state = 'running') DESC, j.run_at, j.id
+              LIMIT $2
+              FOR UPDATE SKIP LOCKED
+           )
+           UPDATE jobs SET state = 'running', owner = $3, lease_until = $4, attempts = jobs.attempts + 1, updated_at = $1
+             FROM picked WHERE jobs.id = picked.id
+           RETURNING jobs.*, picked.prev_state`,
+          [opts.now, opts.limit, opts.owner, opts.now + opts.leaseMs],
+        );
+        return result.rows;
+      }, TRANSIENT_OR_UNIQUE);
+      return rows
+        .sort(
+          (a, b) =>
+            Number(a.prev_state !== 'running') - Number(b.prev_state !== 'running') ||
+            Number(a.run_at) - Number(b.run_at) ||
+            compare(String(a.id), String(b.id)),
+        )
+        .map(jobFromRow);
+    });
+  }
+
+  renewLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
+    return this.op(async () => {
+      if (ids.length === 0) return;
+      await this.query(
+        `UPDATE jobs SET lease_until = $1 WHERE id = ANY($2::text[]) AND owner = $3 AND state = 'running'`,
+        [until, [...ids], owner],
+      );
+    });
+  }
+
+  finishJob(id: string, owner: string, finish: JobFinish, now: number): Promise<void> {
+    return this.op(async () => {
+      // A unique violation means a pending sibling was inserted between our look and our update:
+      // the retry sees it and folds into it.
+      const woke = await this.tx((c) => this.finishIn(c, id, owner, finish, now), TRANSIENT_OR_UNIQUE);
+      if (woke) this.wake();
+    });
+  }
+
+  /** Returns whether a job became claimable. */
+  private async finishIn(
+    c: Queryable,
+    id: string,
+    owner: string,
+    finish: JobFinish,
+    now: number,
+  ): Promise<boolean> {
+    const found = await c.query<Row>(
+      `SELECT * FROM jobs WHERE id = $1 AND owner = $2 AND state = 'running' FOR UPDATE`,
+      [id, owner],
+    );
+    const row = found.rows[0];
+    if (!row) return false;
+    const job = jobFromRow(row);
+    const sibling = await c.query<Row>(
+      `SELECT id, event_ids FROM jobs WHERE state = 'pending' AND connector = $1 AND kind = $2 AND entity_id = $3 FOR UPDATE`,
+      [job.connector, job.kind, job.entityId],
+    );
+    const pending = sibling.rows[0];
+    if (finish.state === 'done') {
+      await c.query(
+        `UPDATE jobs SET state = 'done', owner = NULL, lease_until = NULL, updated_at = $1 WHERE id = $2`,
+        [now, id],
+      );
+    }
+    if (finish.state === 'dead') {
+      await c.query(
+        `UPDATE jobs SET state = 'dead', owner = NULL, lease_until = NULL, error_code = $1, error_message = $2, updated_at = $3 WHERE id = $4`,
+        [finish.error.code, finish.error.message, now, id],
+      );
+    }
+    if (finish.state === 'done' || finish.state === 'dead') {
+      // The finished job was holding back a pending job of the same entity: that one can run now.
+      if (pending) await this.notifyJobs(c);
+      return pending !== undefined;
+    }
+    if (pending) {
+      // A newer request is already waiting: fold this retry into it and close this one.
+      await c.query(
+        `UPDATE jobs SET state = 'done', owner = NULL, lease_until = NULL, error_code = $1, error_message = $2, updated_at = $3 WHERE id = $4`,
+        [finish.error.code, finish.error.message, now, id],
+      );
+      const eventIds = JSON.parse(String(pending.event_ids)) as string[];
+      for (const eventId of job.eventIds) {
+        if (eventIds.length >= MAX_EVENT_IDS_PER_JOB) break;
+        if (!eventIds.includes(eventId)) eventIds.push(eventId);
+      }
+      await c.query(
+        `UPDATE jobs SET attempts = GREATEST(attempts, $1), event_ids = $2, updated_at = $3 WHERE id = $4`,
+        [job.attempts, JSON.stringify(eventIds), now, String(pending.id)],
+      );
+    } else {
+      await c.query(
+        `UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL, run_at = $1, error_code = $2, error_message = $3, updated_at = $4 WHERE id = $5`,
+        [finish.runAt, finish.error.code, finish.error.message, now, id],
+      );
+    }
+    await this.notifyJobs(c);
+    return true;
+  }
+
+  getJob(id: string): Promise<Job | null> {
+    return this.op(async () => {
+      const rows = await this.query('SELECT * FROM jobs WHERE id = $1', [id]);
+      return rows[0] ? jobFromRow(rows[0]) : null;
+    });
+  }
+
+  listJobs(filter: { state?: JobState; eventId?: string; limit?: number }): Promise<Job[]> {
+    return this.op(async () => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.state) {
+        params.push(filter.state);
+        where.push(`state = $${params.length}`);
+      }
+      if (filter.eventId) {
+        params.push(JSON.stringify([filter.eventId]));
+        where.push(`event_ids::jsonb @> $${params.length}::jsonb`);
+      }
+      params.push(filter.limit ?? 1000);
+      const rows = await this.query(
+        `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(jobFromRow);
+    });
+  }
+
+  countJobs(): Promise<Record<JobState, number>> {
+    return this.op(async () => {
+      const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, dead: 0 };
+      for (const row of await this.query('SELECT state, count(*) AS n FROM jobs GROUP BY state')) {
+        counts[row.state as JobState] = Number(row.n);
+      }
+      return counts;
+    });
+  }
+
+  nextJobAt(): Promise<number | null> {
+    return this.op(async () => {
+      // A pending job held back by a running one of the same entity is not due at its run_at: it
+      // becomes claimable when that job finishes (which wakes listeners) or its lease runs out.
+      const rows = await this.query(
+        `SELECT LEAST(
+           (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'pending' AND NOT EXISTS (
+              SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
+                 AND r.kind = j.kind AND r.entity_id = j.entity_id)),
+           (SELECT min(lease_until) FROM jobs WHERE state = 'running')) AS t`,
+      );
+      const t = rows[0]?.t;
+      return t === null || t === undefined ? null : Number(t);
+    });
+  }
+
+  onJobsReady(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  replay(
+    target: { eventId: string; connectors: readonly string[] } | { deadJobs: true },
+    now: number,
+  ): Promise<number> {
+    return this.op(async () => {
+      const count = await this.tx(async (c) => {
+        if ('deadJobs' in target) {
+          const dead = (
+            await c.query<Row>(
+              `UPDATE jobs SET state = 'done', updated_at = $1 WHERE state = 'dead' RETURNING *`,
+              [now],
+            )
+          ).rows.map(jobFromRow);
+          return this.enqueueIn(
+            c,
+            dead.map((job) => ({
+              connector: job.connector,
+              kind: job.kind,
+              entityId: job.entityId,
+              eventId: job.eventIds[0] ?? null,
+              runAt: now,
+            })),
+            now,
+          );
+        }
+        const rows = await c.query<Row>('SELECT * FROM inbox WHERE id = $1', [target.eventId]);
+        if (!rows.rows[0]) return 0;
+        const event = eventFromRow(rows.rows[0]);
+        const requests: JobRequest[] = [];
+        for (const key of event.entityKeys) {
+          const [kind, ...rest] = key.split(':');
+          for (const connector of target.connectors) {
+            requests.push({
+              connector,
+              kind: kind as EntityKind,
+              entityId: rest.join(':'),
+              eventId: event.id,
+              runAt: now,
+            });
+          }
+        }
+        return this.enqueueIn(c, requests, now);
+      });
+      if (count > 0) this.wake();
+      return count;
+    });
+  }
+
+  // --- outcomes ---------------------------------------------------------------------
+
+  recordOutcomes(outcomes: readonly OutcomeInput[]): Promise<void> {
+    return this.op(async () => {
+      if (outcomes.length === 0) return;
+      const cols = (pick: (o: OutcomeInput) => unknown) => outcomes.map(pick);
+      await this.query(
+        `INSERT INTO outcomes (event_id, connector, kind, entity_id, result, summary, detail, error_code, error_message, at)
+         SELECT e, c, k, i, r, s, d, ec, em, a
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::text[], $9::text[], $10::bigint[]) WITH ORDINALITY AS t(e, c, k, i, r, s, d, ec, em, a, n)
+          ORDER BY n`,
+        [
+          cols((o) => o.eventId),
+          cols((o) => o.connector),
+          cols((o) => o.kind),
+          cols((o) => o.entityId),
+          cols((o) => o.result),
+          cols((o) => o.summary),
+          cols((o) => (o.detail === undefined ? null : JSON.stringify(o.detail))),
+          cols((o) => o.error?.code ?? null),
+          cols((o) => o.error?.message ?? null),
+          cols((o) => o.at),
+        ],
+      );
+    });
+  }
+
+  listOutcomes(filter: { eventId?: string; connector?: string; limit?: number }): Promise<Outcome[]> {
+    return this.op(async () => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.eventId) {
+        params.push(filter.eventId);
+        where.push(`event_id = $${params.length}`);
+      }
+      if (filter.connector) {
+        params.push(filter.connector);
+        where.push(`connector = $${params.length}`);
+      }
+      params.push(filter.limit ?? 1000);
+      const rows = await this.query(
+        `SELECT * FROM outcomes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(outcomeFromRow);
+    });
+  }
+
+  // --- connector state ----------------------------------------------------------------
+
+  getState<T = unknown>(connector: string, key: string): Promise<T | null> {
+    return this.op(async () => {
+      const rows = await this.query('SELECT value FROM connector_state WHERE connector = $1 AND key = $2', [
+        connector,
+        key,
+      ]);
+      return rows[0] ? (JSON.parse(String(rows[0].value)) as T) : null;
+    });
+  }
+
+  setState(connector: string, key: string, value: unknown, now: number): Promise<void> {
+    return this.op(async () => {
+      await this.query(
+        `INSERT INTO connector_state (connector, key, value, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (connector, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        [connector, key, JSON.stringify(value), now],
+      );
+    });
+  }
+
+  deleteState(connector: string, key: string): Promise<void> {
+    return this.op(async () => {
+      await this.query('DELETE FROM connector_state WHERE connector = $1 AND key = $2', [connector, key]);
+    });
+  }
+
+  // --- guardrails ---------------------------------------------------------------------
+
+  takeBudget(input: {
+    scope: string;
+    count: number;
+    limit: number;
+    windowMs: number;
+    now: number;
+  }): Promise<boolean> {
+    return this.op(() =>
+      this.tx(async (c) => {
+        // Every instance taking from this scope queues here until the one before has committed.
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+          `growrk-sync:${this.schema}:budget`,
+          input.scope,
+        ]);
+        const used = await c.query<Row>(
+          'SELECT coalesce(sum(count), 0) AS n FROM budget_ledger WHERE scope = $1 AND at > $2',
+          [input.scope, input.now - input.windowMs],
+        );
+        if (Number(used.rows[0]?.n ?? 0) + input.count > input.limit) return false;
+        await c.query('INSERT INTO budget_ledger (scope, count, at) VALUES ($1, $2, $3)', [
+          input.scope,
+          input.count,
+          input.now,
+        ]);
+        return true;
+      }),
+    );
+  }
+
+  addHeld(change: Omit<HeldChange, 'status' | 'decidedAt' | 'decidedBy'>): Promise<HeldChange> {
+    return this.op(async () => {
+      await this.query(
+        `INSERT INTO held (id, connector, kind, entity_id, reason, plan, event_ids, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'held', $8)`,
+        [
+          change.id,
+          change.connector,
+          change.kind,
+          change.entityId,
+          change.reason,
+          JSON.stringify(change.plan),
+          JSON.stringify(change.eventIds),
+          change.createdAt,
+        ],
+      );
+      return { ...change, status: 'held' as const, decidedAt: null, decidedBy: null };
+    });
+  }
+
+  getHeld(id: string): Promise<HeldChange | null> {
+    return this.op(async () => {
+      const rows = await this.query('SELECT * FROM held WHERE id = $1', [id]);
+      return rows[0] ? heldFromRow(rows[0]) : null;
+    });
+  }
+
+  listHeld(filter: { status?: HeldChange['status']; limit?: number }): Promise<HeldChange[]> {
+    return this.op(async () => {
+      const rows = filter.status
+        ? await this.query('SELECT * FROM held WHERE status = $1 ORDER BY id LIMIT $2', [
+            filter.status,
+            filter.limit ?? 1000,
+          ])
+        : await this.query('SELECT * FROM held ORDER BY id LIMIT $1', [filter.limit ?? 1000]);
+      return rows.map(heldFromRow);
+    });
+  }
+
+  decideHeld(
+    id: string,
+    from: readonly HeldChange['status'][],
+    status: HeldChange['status'],
+    by: string,
+    now: number,
+  ): Promise<HeldChange | null> {
+    return this.op(async () => {
+      // One statement: two people deciding at once cannot both move it.
+      const rows = await this.query(
+        `UPDATE held SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = ANY($5::text[]) RETURNING *`,
+        [status, now, by, id, [...from]],
+      );
+      return rows[0] ? heldFromRow(rows[0]) : null;
+    });
+  }
+
+  // --- runs and leases ----------------------------------------------------------------
+
+  createRun(run: Run): Promise<void> {
+    return this.op(async () => {
+      await this.query(
+        `INSERT INTO runs (id, connector, trigger, dry_run, started_at, finished_at, status, plan, result, errors)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          run.id,
+          run.connector,
+          run.trigger,
+          run.dryRun ? 1 : 0,
+          run.startedAt,
+          run.finishedAt,
+          run.status,
+          JSON.stringify(run.plan),
+          JSON.stringify(run.result),
+          JSON.stringify(run.errors),
+        ],
+      );
+    });
+  }
+
+  updateRun(id: string, patch: Partial<Omit<Run, 'id'>>): Promise<void> {
+    return this.op(async () => {
+      const cols = runPatchColumns(patch);
+      const names = Object.keys(cols);
+      if (names.length === 0) return;
+      await this.query(
+        `UPDATE runs SET ${names.map((n, i) => `${n} = $${i + 1}`).join(', ')} WHERE id = $${names.length + 1}`,
+        [...names.map((n) => cols[n] ?? null), id],
+      );
+    });
+  }
+
+  getRun(id: string): Promise<Run | null> {
+    return this.op(async () => {
+      const rows = await this.query('SELECT * FROM runs WHERE id = $1', [id]);
+      return rows[0] ? runFromRow(rows[0]) : null;
+    });
+  }
+
+  listRuns(limit: number): Promise<Run[]> {
+    return this.op(async () =>
+      (await this.query('SELECT * FROM runs ORDER BY id DESC LIMIT $1', [limit])).map(runFromRow),
+    );
+  }
+
+  acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.op(async () => {
+      // One statement: the row lock of the upsert makes take-or-renew atomic across instances.
+      const rows = await this.query(
+        `INSERT INTO leases (name, owner, until) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
+         WHERE leases.owner = excluded.owner OR leases.until <= $4
+         RETURNING owner`,
+        [name, owner, now + ttlMs, now],
+      );
+      return rows.length > 0;
+    });
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return this.op(async () => {
+      await this.query('DELETE FROM leases WHERE name = $1 AND owner = $2', [name, owner]);
+    });
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Opens the PostgreSQL store and starts its LISTEN connection (the first attempt; if the database
+ * is down it keeps retrying in the background). Call `migrate()` before use.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const store = new PostgresStore(options);
+  await store.start();
+  return store;
+}

@@ -1,8 +1,0 @@
-import { describe, expect, it } from 'vitest';
-import { SyncError } from '../../src/errors.ts';
-
-describe('errors', () => {
-  it('maps codes to statuses', () => {
-    expect(new SyncError('SIGNATURE_INVALID').status).toBe(401);
-  });
-});
