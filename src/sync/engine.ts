@@ -42,7 +42,7 @@ export async function syncEntity(input: {
   /** Skip the event-stream budget (reconciliation applies its own, approvals bypass it). */
   budget?: 'events' | 'none';
 }): Promise<SyncResult> {
-  const { loaded, store, config } = input;
+  const { loaded, store } = input;
   const desired = await store.getEntity(input.kind, input.entityId);
   if (!desired) return { result: 'skipped', summary: 'entity not in the projection', plan: null };
   const actual = await loaded.definition.read(loaded.ctx, desired);

@@ -18,10 +18,8 @@ export interface PostgresConnectionOptions {
 export interface ResolvedConnection {
   /** Connection string for `pg`, with `schema` removed and `search_path` in `options`. */
   connectionString: string;
-  /** The schema the store lives in. */
+  /** The schema the store lives in (`migrate()` creates it when missing). */
   schema: string;
-  /** Whether the schema was chosen explicitly (then `migrate()` creates it). */
-  explicitSchema: boolean;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -55,7 +53,7 @@ export function resolveConnection(url: string, schema?: string): ResolvedConnect
     parsed.username = userInfo().username;
   }
   const effective = chosen ?? (fromOptions === null ? 'public' : fromOptions.replace(/^"|"$/g, ''));
-  return { connectionString: parsed.toString(), schema: effective, explicitSchema: chosen !== null };
+  return { connectionString: parsed.toString(), schema: effective };
 }
 
 /** Settings shared by the pool and the listener connection. */

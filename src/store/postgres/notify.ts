@@ -23,6 +23,12 @@ export interface JobsListenerOptions {
   /** First reconnect delay; doubles up to `maxBackoffMs`. Defaults 100 and 10 000. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * How often the idle connection is probed with `SELECT 1` (default 30 000 ms). A peer that
+   * vanished without closing the socket is otherwise noticed only by TCP keepalive, many minutes
+   * later, and every notification in between would be lost.
+   */
+  heartbeatMs?: number;
 }
 
 /**
@@ -35,6 +41,7 @@ export class JobsListener {
   private readonly options: JobsListenerOptions;
   private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private backoffMs: number;
   private closed = false;
   private everConnected = false;
@@ -67,6 +74,7 @@ export class JobsListener {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.stopHeartbeat();
     await this.connecting?.catch(() => undefined);
     const client = this.client;
     this.client = null;
@@ -115,15 +123,33 @@ export class JobsListener {
     }
     this.client = client;
     this.backoffMs = this.options.minBackoffMs ?? 100;
+    this.startHeartbeat(client);
     const reconnected = this.everConnected;
     this.everConnected = true;
     for (const resolve of this.waiters.splice(0)) resolve();
     if (reconnected) this.options.onWake();
   }
 
+  private startHeartbeat(client: pg.Client): void {
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      client.query('SELECT 1').catch((err: unknown) => {
+        this.options.onError(asError(err), 'listener heartbeat');
+        this.lost(client);
+      });
+    }, this.options.heartbeatMs ?? 30_000);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
   private lost(client: pg.Client): void {
     if (this.client !== client) return;
     this.client = null;
+    this.stopHeartbeat();
     client.end().catch(() => {
       // Already broken; the error that broke it was reported by the 'error' handler.
     });

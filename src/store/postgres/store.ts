@@ -61,6 +61,8 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
   logger?: PostgresStoreLogger | undefined;
   /** First LISTEN reconnect delay in ms (doubles up to 10 s). Default 100. */
   listenRetryMs?: number | undefined;
+  /** How often the idle LISTEN connection is probed, in ms. Default 30 000. */
+  listenHeartbeatMs?: number | undefined;
 }
 
 /**
@@ -79,8 +81,11 @@ export class PostgresStore implements Store {
   private readonly instanceId = randomBytes(6).toString('hex');
   private readonly listeners = new Set<() => void>();
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly reported = new WeakSet<Error>();
   private closed = false;
   private unreachable = false;
+  /** Transactions committed, and re-runs after a deadlock, serialization failure or lost race. */
+  readonly stats = { commits: 0, retries: 0 };
 
   constructor(options: PostgresStoreOptions) {
     this.conn = resolveConnection(options.url, options.schema);
@@ -97,12 +102,18 @@ export class PostgresStore implements Store {
       client.on('error', (err) => this.report(err, 'pooled connection'));
     });
     this.listener = new JobsListener({
-      client: clientConfig(this.conn, options),
+      // LISTEN and the heartbeat answer at once from a live server: a short client-side timeout
+      // tells a dead connection apart quickly, whatever the statement timeout is.
+      client: {
+        ...clientConfig(this.conn, options),
+        query_timeout: Math.max(1000, options.connectTimeoutMs),
+      },
       schema: this.schema,
       instanceId: this.instanceId,
       onWake: () => this.wake(),
       onError: (err, context) => this.report(err, context),
       minBackoffMs: options.listenRetryMs ?? 100,
+      heartbeatMs: options.listenHeartbeatMs ?? 30_000,
     });
   }
 
@@ -122,6 +133,9 @@ export class PostgresStore implements Store {
   }
 
   private report(err: Error, context: string): void {
+    // A broken idle connection is seen by its own 'error' listener and again by the pool's.
+    if (this.reported.has(err)) return;
+    this.reported.add(err);
     if (this.logger) this.logger.warn({ err, context }, `postgres store: ${context}: ${err.message}`);
     else process.emitWarning(`postgres store: ${context}: ${err.message}`, { code: 'GROWRK_SYNC_STORE' });
   }
@@ -165,7 +179,10 @@ export class PostgresStore implements Store {
         return await this.txOnce(work);
       } catch (err) {
         const code = sqlState(err);
-        if (attempt < MAX_TX_ATTEMPTS && code !== null && retryOn.includes(code)) continue;
+        if (attempt < MAX_TX_ATTEMPTS && code !== null && retryOn.includes(code)) {
+          this.stats.retries += 1;
+          continue;
+        }
         throw err;
       }
     }
@@ -179,6 +196,7 @@ export class PostgresStore implements Store {
       try {
         const result = await work(client);
         await client.query('COMMIT');
+        this.stats.commits += 1;
         return result;
       } catch (err) {
         try {
@@ -213,7 +231,10 @@ export class PostgresStore implements Store {
           'growrk-sync:migrate',
           this.schema,
         ]);
-        if (this.conn.explicitSchema) await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+        // Created only when missing: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even
+        // when the schema exists, which a restricted deployment role may lack.
+        const exists = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+        if (exists.rowCount === 0) await c.query(`CREATE SCHEMA ${pg.escapeIdentifier(this.schema)}`);
         await c.query(
           `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`,
         );
@@ -341,22 +362,23 @@ export class PostgresStore implements Store {
         changed.push({ kind: next.kind, id: next.id });
       }
     }
-    for (const key of [...dirty].sort()) {
-      const s = current.get(key)!;
+    // One statement for every changed entity, in key order (the locks are held already).
+    const rows = [...dirty].sort().map((key) => current.get(key)!);
+    if (rows.length > 0) {
       await c.query(
         `INSERT INTO entities (kind, id, data, ts, field_ts, event_id, event_type, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[])
          ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, ts = excluded.ts, field_ts = excluded.field_ts,
            event_id = excluded.event_id, event_type = excluded.event_type, updated_at = excluded.updated_at`,
         [
-          s.kind,
-          s.id,
-          JSON.stringify(s.data),
-          s.ts,
-          JSON.stringify(s.fieldTs),
-          s.eventId,
-          s.eventType,
-          s.updatedAt,
+          rows.map((r) => r.kind),
+          rows.map((r) => r.id),
+          rows.map((r) => JSON.stringify(r.data)),
+          rows.map((r) => r.ts),
+          rows.map((r) => JSON.stringify(r.fieldTs)),
+          rows.map((r) => r.eventId),
+          rows.map((r) => r.eventType),
+          rows.map((r) => r.updatedAt),
         ],
       );
     }
@@ -452,38 +474,55 @@ export class PostgresStore implements Store {
    * fixed order (so two transactions never wait on each other's rows in a cycle), then NOTIFYs.
    */
   private async enqueueIn(c: Queryable, requests: readonly JobRequest[], now: number): Promise<number> {
-    const ordered = [...requests].sort(
-      (a, b) =>
-        compare(a.connector, b.connector) ||
-        compare(a.kind, b.kind) ||
-        compare(a.entityId, b.entityId) ||
-        compare(a.eventId ?? '', b.eventId ?? ''),
-    );
-    for (const r of ordered) {
+    if (requests.length === 0) return 0;
+    // One statement per round; a round holds at most one request per (connector, entity), since
+    // one statement may not upsert a row twice. Almost every call is a single round.
+    const rounds: JobRequest[][] = [];
+    const seen = new Map<string, number>();
+    for (const r of requests) {
+      const key = `${r.connector}\u0000${r.kind}\u0000${r.entityId}`;
+      const round = seen.get(key) ?? 0;
+      seen.set(key, round + 1);
+      const list = rounds[round] ?? [];
+      list.push(r);
+      rounds[round] = list;
+    }
+    for (const [i, round] of rounds.entries()) {
+      // Rows go in (connector, kind, entity) order, so two transactions never wait on each
+      // other's job rows in a cycle.
+      const ordered = round.sort(
+        (a, b) =>
+          compare(a.connector, b.connector) || compare(a.kind, b.kind) || compare(a.entityId, b.entityId),
+      );
       await c.query(
-        `INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $7)
-         ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
-           run_at = LEAST(jobs.run_at, excluded.run_at),
-           event_ids = CASE
-             WHEN $8::text IS NULL OR jobs.event_ids::jsonb ? $8::text
-               OR jsonb_array_length(jobs.event_ids::jsonb) >= ${MAX_EVENT_IDS_PER_JOB}
-             THEN jobs.event_ids ELSE (jobs.event_ids::jsonb || jsonb_build_array($8::text))::text END,
-           updated_at = excluded.updated_at`,
+        `WITH upserted AS (
+           INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at)
+           SELECT id, connector, kind, entity_id, 'pending', 0, run_at, event_ids, $7, $7
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
+                  WITH ORDINALITY AS t(id, connector, kind, entity_id, run_at, event_ids, n)
+            ORDER BY n
+           ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
+             run_at = LEAST(jobs.run_at, excluded.run_at),
+             event_ids = CASE
+               WHEN excluded.event_ids = '[]' OR jobs.event_ids::jsonb @> excluded.event_ids::jsonb
+                 OR jsonb_array_length(jobs.event_ids::jsonb) >= ${MAX_EVENT_IDS_PER_JOB}
+               THEN jobs.event_ids ELSE (jobs.event_ids::jsonb || excluded.event_ids::jsonb)::text END,
+             updated_at = excluded.updated_at
+           RETURNING 1)
+         SELECT count(*) AS n${i === rounds.length - 1 ? ', pg_notify($8, $9)' : ''} FROM upserted`,
         [
-          newId('job', now),
-          r.connector,
-          r.kind,
-          r.entityId,
-          r.runAt,
-          JSON.stringify(r.eventId ? [r.eventId] : []),
+          ordered.map(() => newId('job', now)),
+          ordered.map((r) => r.connector),
+          ordered.map((r) => r.kind),
+          ordered.map((r) => r.entityId),
+          ordered.map((r) => r.runAt),
+          ordered.map((r) => JSON.stringify(r.eventId ? [r.eventId] : [])),
           now,
-          r.eventId,
+          ...(i === rounds.length - 1 ? [JOBS_CHANNEL, jobsPayload(this.schema, this.instanceId)] : []),
         ],
       );
     }
-    if (ordered.length > 0) await this.notifyJobs(c);
-    return ordered.length;
+    return requests.length;
   }
 
   claimJobs(opts: { owner: string; limit: number; now: number; leaseMs: number }): Promise<Job[]> {

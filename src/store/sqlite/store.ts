@@ -376,31 +376,33 @@ export class SqliteStore implements Store {
     return this.committer.run(() => {
       const row = this.get(`SELECT * FROM jobs WHERE id = ? AND owner = ? AND state = 'running'`, id, owner);
       if (!row) return;
-      if (finish.state === 'done') {
-        this.run(
-          `UPDATE jobs SET state = 'done', owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
-          now,
-          id,
-        );
-        return;
-      }
-      if (finish.state === 'dead') {
-        this.run(
-          `UPDATE jobs SET state = 'dead', owner = NULL, lease_until = NULL, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?`,
-          finish.error.code,
-          finish.error.message,
-          now,
-          id,
-        );
-        return;
-      }
       const job = jobFromRow(row);
       const pending = this.get(
-        `SELECT id FROM jobs WHERE state = 'pending' AND connector = ? AND kind = ? AND entity_id = ?`,
+        `SELECT id, event_ids FROM jobs WHERE state = 'pending' AND connector = ? AND kind = ? AND entity_id = ?`,
         job.connector,
         job.kind,
         job.entityId,
       );
+      if (finish.state === 'done' || finish.state === 'dead') {
+        if (finish.state === 'done') {
+          this.run(
+            `UPDATE jobs SET state = 'done', owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`,
+            now,
+            id,
+          );
+        } else {
+          this.run(
+            `UPDATE jobs SET state = 'dead', owner = NULL, lease_until = NULL, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?`,
+            finish.error.code,
+            finish.error.message,
+            now,
+            id,
+          );
+        }
+        // The finished job was holding back a pending job of the same entity: that one can run now.
+        if (pending) this.jobsReady = true;
+        return;
+      }
       if (pending) {
         // A newer request is already waiting: fold this retry into it and close this one.
         this.run(
@@ -410,21 +412,19 @@ export class SqliteStore implements Store {
           now,
           id,
         );
+        // Event ids stay capped, as when requests coalesce.
+        const eventIds = JSON.parse(String(pending.event_ids)) as string[];
+        for (const eventId of job.eventIds) {
+          if (eventIds.length >= MAX_EVENT_IDS_PER_JOB) break;
+          if (!eventIds.includes(eventId)) eventIds.push(eventId);
+        }
         this.run(
-          `UPDATE jobs SET attempts = max(attempts, ?), updated_at = ? WHERE id = ?`,
+          `UPDATE jobs SET attempts = max(attempts, ?), event_ids = ?, updated_at = ? WHERE id = ?`,
           job.attempts,
+          JSON.stringify(eventIds),
           now,
           String(pending.id),
         );
-        for (const eventId of job.eventIds) {
-          this.run(
-            `UPDATE jobs SET event_ids = json_insert(event_ids, '$[#]', ?) WHERE id = ?
-               AND NOT EXISTS (SELECT 1 FROM json_each(event_ids) WHERE value = ?)`,
-            eventId,
-            String(pending.id),
-            eventId,
-          );
-        }
       } else {
         this.run(
           `UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL, run_at = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?`,
@@ -468,8 +468,13 @@ export class SqliteStore implements Store {
   }
 
   async nextJobAt(): Promise<number | null> {
+    // A pending job held back by a running one of the same entity is not due at its run_at: it
+    // becomes claimable when that job finishes (which wakes listeners) or its lease runs out.
     const row = this.get(
-      `SELECT min(t) AS t FROM (SELECT min(run_at) AS t FROM jobs WHERE state = 'pending'
+      `SELECT min(t) AS t FROM (
+         SELECT min(j.run_at) AS t FROM jobs j WHERE j.state = 'pending' AND NOT EXISTS (
+           SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
+             AND r.kind = j.kind AND r.entity_id = j.entity_id)
          UNION ALL SELECT min(lease_until) AS t FROM jobs WHERE state = 'running')`,
     );
     return row?.t === null || row?.t === undefined ? null : Number(row.t);

@@ -1,0 +1,177 @@
+/**
+ * `apply`: carries out a plan's ops in order. Each playbook step is recorded in the connector state
+ * as soon as it succeeds, so a retry of the same offboarding skips it; the first failure throws and
+ * later ops are not attempted. Deleting something already gone counts as done.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ApplyReport, Plan, PlannedOp } from '../../src/connector/types.ts';
+import { SyncError } from '../../src/errors.ts';
+import type { UserWrite } from './client.ts';
+import { type GoogleContext, loadProgress } from './matching.ts';
+import {
+  isPlaybookStep,
+  type PlaybookProgress,
+  type PlaybookRun,
+  type PlaybookStep,
+  type SuspensionRecord,
+  stateKeys,
+} from './model.ts';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function entriesArg(args: Record<string, unknown>, key: string): Record<string, unknown>[] | undefined {
+  const value = args[key];
+  return Array.isArray(value) ? value.filter(isRecord) : undefined;
+}
+
+function stringArg(args: Record<string, unknown>, key: string): string | undefined {
+  const value = args[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function recordArg(args: Record<string, unknown>): SuspensionRecord {
+  const raw = isRecord(args.record) ? args.record : {};
+  const record: SuspensionRecord = {};
+  for (const key of ['suspendedBy', 'growrkEventId', 'growrkOffboardedAt', 'orgUnitBefore'] as const) {
+    const value = stringArg(raw, key);
+    if (value !== undefined) record[key] = value;
+  }
+  return record;
+}
+
+/** A password nobody knows (the new user resets it at first sign-in, or an admin sets one). */
+function throwawayPassword(): string {
+  return `${randomBytes(24).toString('base64url')}-Aa1!`;
+}
+
+/** Runs one playbook step against the user. */
+async function runStep(ctx: GoogleContext, step: PlaybookStep, userId: string): Promise<void> {
+  const { client } = ctx;
+  switch (step) {
+    case 'sign-out':
+      await client.signOut(userId);
+      return;
+    case 'revoke-tokens':
+      for (const clientId of await client.listTokenClientIds(userId))
+        await client.deleteToken(userId, clientId);
+      return;
+    case 'delete-app-passwords':
+      for (const codeId of await client.listAspCodeIds(userId)) await client.deleteAsp(userId, codeId);
+      return;
+    case 'invalidate-backup-codes':
+      await client.invalidateBackupCodes(userId);
+      return;
+    case 'remove-groups':
+      for (const groupId of await client.listGroupIdsOf(userId)) await client.removeMember(groupId, userId);
+      return;
+  }
+}
+
+/** Applies a plan made by `planEmployee`. */
+export async function applyPlan(ctx: GoogleContext, plan: Plan): Promise<ApplyReport> {
+  const done: string[] = [];
+  const skipped: string[] = [];
+  let userId = plan.target?.id ?? null;
+  const schema = ctx.config.customSchema;
+  let progress: PlaybookProgress | null = userId ? await loadProgress(ctx, userId) : null;
+  /** The run a `suspend` in this plan started (for steps planned with `run: null`). */
+  let startedRun: PlaybookRun | null = null;
+  const now = () => new Date(ctx.now()).toISOString();
+  const requireUser = (op: PlannedOp): string => {
+    if (!userId) throw new SyncError('INTERNAL', `google-workspace: op ${op.type} has no target user`);
+    return userId;
+  };
+
+  for (const op of plan.ops) {
+    const args = op.args ?? {};
+    if (isPlaybookStep(op.type)) {
+      const id = requireUser(op);
+      const run = stringArg(args, 'run') ?? startedRun;
+      if (run === null)
+        throw new SyncError('INTERNAL', `google-workspace: step ${op.type} belongs to no suspension`);
+      const current: PlaybookProgress = progress?.run === run ? progress : { run, done: [] };
+      if (current.done.includes(op.type)) {
+        skipped.push(op.type);
+        continue;
+      }
+      await runStep(ctx, op.type, id);
+      progress = { run, done: [...current.done, op.type] };
+      await ctx.state.set(stateKeys.playbook(id), progress);
+      done.push(op.type);
+      ctx.logger.debug({ op: op.type, entityId: plan.entityId, userId: id }, 'playbook step done');
+      continue;
+    }
+    switch (op.type) {
+      case 'create': {
+        const primaryEmail = stringArg(args, 'primaryEmail');
+        const givenName = stringArg(args, 'givenName');
+        const familyName = stringArg(args, 'familyName');
+        if (!primaryEmail || !givenName || !familyName)
+          throw new SyncError('INTERNAL', 'google-workspace: create op without an e-mail or a name');
+        const body: UserWrite = {
+          primaryEmail,
+          name: { givenName, familyName },
+          password: throwawayPassword(),
+          changePasswordAtNextLogin: true,
+        };
+        for (const key of ['externalIds', 'organizations', 'relations'] as const) {
+          const value = entriesArg(args, key);
+          if (value) body[key] = value;
+        }
+        userId = await ctx.client.insertUser(body);
+        await ctx.state.set(stateKeys.link(plan.entityId), userId);
+        break;
+      }
+      case 'link-external-id': {
+        const externalIds = entriesArg(args, 'externalIds') ?? [];
+        await ctx.client.patchUser(requireUser(op), { externalIds });
+        await ctx.state.set(stateKeys.link(plan.entityId), requireUser(op));
+        break;
+      }
+      case 'update': {
+        const body: UserWrite = {};
+        const organizations = entriesArg(args, 'organizations');
+        const relations = entriesArg(args, 'relations');
+        if (organizations) body.organizations = organizations;
+        if (relations) body.relations = relations;
+        await ctx.client.patchUser(requireUser(op), body);
+        break;
+      }
+      case 'suspend': {
+        const id = requireUser(op);
+        const suspendedAt = now();
+        const record: SuspensionRecord = { ...recordArg(args), suspendedAt };
+        const body: UserWrite = { suspended: true, customSchemas: { [schema]: { ...record } } };
+        const ou = stringArg(args, 'orgUnitPath');
+        if (ou) body.orgUnitPath = ou;
+        await ctx.client.patchUser(id, body);
+        startedRun = suspendedAt;
+        progress = { run: suspendedAt, done: [] };
+        await ctx.state.set(stateKeys.playbook(id), progress);
+        break;
+      }
+      case 'reactivate': {
+        const id = requireUser(op);
+        const body: UserWrite = { suspended: false, customSchemas: { [schema]: { reactivatedAt: now() } } };
+        const ou = stringArg(args, 'orgUnitPath');
+        if (ou) body.orgUnitPath = ou;
+        await ctx.client.patchUser(id, body);
+        progress = null;
+        await ctx.state.delete(stateKeys.playbook(id));
+        break;
+      }
+      case 'close-suspension-record':
+        await ctx.client.patchUser(requireUser(op), {
+          customSchemas: { [schema]: { reactivatedAt: now() } },
+        });
+        break;
+      default:
+        throw new SyncError('INTERNAL', `google-workspace: unknown op ${op.type}`);
+    }
+    done.push(op.type);
+    ctx.logger.debug({ op: op.type, entityId: plan.entityId, userId }, 'op done');
+  }
+  return { done, skipped, targetId: userId };
+}

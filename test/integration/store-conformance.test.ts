@@ -1,0 +1,1110 @@
+/**
+ * The one store conformance suite: the same body runs against SQLite (a temp-dir file) and
+ * PostgreSQL (`postgres://127.0.0.1:5432/test`, a fresh schema per store, dropped afterwards).
+ * Time is passed as fake `now` values; nothing sleeps.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.ts';
+import { parseEnvelope } from '../../src/growrk/envelope.ts';
+import type { EntityKind } from '../../src/growrk/types.ts';
+import { openPostgresStore } from '../../src/store/postgres/store.ts';
+import type { IngestInput, JobRequest, Store } from '../../src/store/types.ts';
+import {
+  postgresHarness,
+  type StoreHarness,
+  sqliteHarness,
+  startTcpProxy,
+  TEST_DATABASE_URL,
+} from '../helpers/stores.ts';
+
+const T0 = Date.parse('2024-09-01T00:00:00Z');
+const CONNECTORS: IngestInput['jobConnectors'] = {
+  employee: ['google-workspace', 'hubspot'],
+  product: ['hubspot'],
+  order: ['hubspot'],
+};
+
+// --- event builders (fixture bodies, parsed by the real envelope parser) -----------------
+
+type Json = Record<string, unknown>;
+
+function fixture(name: string): Json {
+  return JSON.parse(
+    readFileSync(new URL(`../fixtures/growrk/${name}.json`, import.meta.url), 'utf8'),
+  ) as Json;
+}
+
+const FIXTURES = {
+  employee: fixture('employee.updated'),
+  order: fixture('order.created'),
+  product: fixture('product.assigned'),
+};
+
+const ARRAY_KEY = { employee: 'employees', order: 'orders', product: 'products' } as const;
+
+/** A body of `kind` from its fixture, with the first entity's fields patched and the rest dropped. */
+function body(kind: EntityKind, timestamp: string, entities: Json[], type?: string): Json {
+  const json = structuredClone(FIXTURES[kind]);
+  const template = (json[ARRAY_KEY[kind]] as Json[])[0]!;
+  json.timestamp = timestamp;
+  if (type) json.event = type;
+  json[ARRAY_KEY[kind]] = entities.map((patch) => {
+    const entity: Json = { ...structuredClone(template), ...patch };
+    // No embedded references unless a test asks for one.
+    if (!('manager' in patch)) delete entity.manager;
+    if (!('employee' in patch)) delete entity.employee;
+    return entity;
+  });
+  return json;
+}
+
+/** The IngestInput the service would build for `json` (see src/core/ingest.ts). */
+function input(json: Json, receivedAt: number): IngestInput {
+  const raw = JSON.stringify(json);
+  const event = parseEnvelope(json, []);
+  return {
+    id: newId('evt', receivedAt),
+    bodyHash: sha256(raw),
+    receivedAt,
+    status: event.known ? 'accepted' : 'ignored',
+    event,
+    body: raw,
+    jobConnectors: CONNECTORS,
+  };
+}
+
+function employee(id: string, timestamp: string, fields: Json, receivedAt: number): IngestInput {
+  return input(body('employee', timestamp, [{ id, ...fields }]), receivedAt);
+}
+
+function rejected(raw: string, receivedAt: number, type: string | null = null): IngestInput {
+  return {
+    id: newId('evt', receivedAt),
+    bodyHash: sha256(raw),
+    receivedAt,
+    status: 'rejected',
+    event: null,
+    type,
+    body: raw,
+    error: {
+      code: 'ENVELOPE_INVALID',
+      message: 'not a valid GroWrk event: "timestamp" must be an ISO 8601 date-time',
+    },
+    jobConnectors: {},
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function job(connector: string, entityId: string, eventId: string | null, runAt = T0): JobRequest {
+  return { connector, kind: 'employee', entityId, eventId, runAt };
+}
+
+const ERR = { code: 'VENDOR_UNAVAILABLE', message: 'HTTP 503' };
+
+/** A small deterministic PRNG (mulberry32), so shuffles are reproducible. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+// --- the suite ------------------------------------------------------------------------
+
+const pgHarness = postgresHarness();
+const harnesses: StoreHarness[] = [sqliteHarness(), pgHarness];
+
+afterAll(async () => {
+  await Promise.all(harnesses.map((h) => h.cleanup()));
+});
+
+describe.each(harnesses)('$name store', (harness) => {
+  let store: Store;
+
+  beforeEach(async () => {
+    store = await harness.fresh();
+  });
+  afterEach(async () => {
+    await harness.closeAll();
+  });
+
+  describe('migrations', () => {
+    it('are idempotent: a second migrate applies nothing', async () => {
+      expect(await store.ready()).toBe(true);
+      expect(await store.migrate()).toEqual({ applied: [] });
+      expect(await store.ready()).toBe(true);
+    });
+
+    it('run once when two instances migrate at the same time', async () => {
+      const [a, b] = await harness.blankPair();
+      expect(await a.ready()).toBe(false);
+      const results = await Promise.all([a.migrate(), b.migrate()]);
+      expect(results.flatMap((r) => r.applied).sort((x, y) => x - y)).toEqual(harness.versions);
+      expect(await a.ready()).toBe(true);
+      expect(await b.ready()).toBe(true);
+      expect(await a.migrate()).toEqual({ applied: [] });
+    });
+  });
+
+  describe('ingest', () => {
+    it('stores an event with its projection and jobs, and answers a duplicate body with the first id', async () => {
+      const first = employee('emp-1', '2024-06-01T09:30:00Z', { jobTitle: 'Engineer' }, T0);
+      expect(await store.ingest(first)).toEqual({
+        id: first.id,
+        duplicate: false,
+        status: 'accepted',
+        jobs: 2,
+      });
+      const stored = await store.getEvent(first.id);
+      expect(stored).toEqual({
+        id: first.id,
+        bodyHash: first.bodyHash,
+        type: 'employee.updated',
+        companyId: '123',
+        timestamp: '2024-06-01T09:30:00.000Z',
+        receivedAt: T0,
+        status: 'accepted',
+        error: null,
+        body: first.body,
+        entityKeys: ['employee:emp-1'],
+      });
+      const jobsBefore = await store.countJobs();
+      expect(jobsBefore).toEqual({ pending: 2, running: 0, done: 0, dead: 0 });
+
+      const again = { ...first, id: newId('evt', T0 + 5), receivedAt: T0 + 5 };
+      expect(await store.ingest(again)).toEqual({
+        id: first.id,
+        duplicate: true,
+        status: 'accepted',
+        jobs: 0,
+      });
+      expect(await store.getEvent(again.id)).toBeNull();
+      expect(await store.listEvents()).toHaveLength(1);
+      expect(await store.countJobs()).toEqual(jobsBefore);
+    });
+
+    it('projects embedded references: an employee with a manager yields jobs for both', async () => {
+      const json = body('employee', '2024-06-01T09:30:00Z', [
+        { id: 'emp-1', manager: { id: 'emp-boss', displayName: 'Boss', email: 'boss@example.com' } },
+      ]);
+      const result = await store.ingest(input(json, T0));
+      expect(result.jobs).toBe(4);
+      expect((await store.getEntity('employee', 'emp-boss'))?.data).toEqual({
+        id: 'emp-boss',
+        displayName: 'Boss',
+        email: 'boss@example.com',
+      });
+      expect(await store.countEntities('employee')).toBe(2);
+    });
+
+    it('keeps a rejected event, without projection or jobs; a redelivery is a duplicate', async () => {
+      const raw = '{"event":"order.created","timestamp":"yesterday","companyId":"123"}';
+      const bad = rejected(raw, T0, 'order.created');
+      expect(await store.ingest(bad)).toEqual({ id: bad.id, duplicate: false, status: 'rejected', jobs: 0 });
+      expect(await store.getEvent(bad.id)).toEqual({
+        id: bad.id,
+        bodyHash: bad.bodyHash,
+        type: 'order.created',
+        companyId: null,
+        timestamp: null,
+        receivedAt: T0,
+        status: 'rejected',
+        error: bad.error,
+        body: raw,
+        entityKeys: [],
+      });
+      expect(await store.countJobs()).toEqual({ pending: 0, running: 0, done: 0, dead: 0 });
+      expect(await store.countEntities('order')).toBe(0);
+      const again = rejected(raw, T0 + 1, 'order.created');
+      expect(await store.ingest(again)).toEqual({ id: bad.id, duplicate: true, status: 'rejected', jobs: 0 });
+    });
+
+    it('keeps an event of an unknown type as ignored, without projection or jobs', async () => {
+      const ignored = input(
+        body('employee', '2024-06-01T09:30:00Z', [{ id: 'emp-1' }], 'employee.promoted'),
+        T0,
+      );
+      expect(ignored.status).toBe('ignored');
+      expect(await store.ingest(ignored)).toEqual({
+        id: ignored.id,
+        duplicate: false,
+        status: 'ignored',
+        jobs: 0,
+      });
+      expect((await store.getEvent(ignored.id))?.status).toBe('ignored');
+      expect(await store.getEntity('employee', 'emp-1')).toBeNull();
+    });
+  });
+
+  describe('projection', () => {
+    it('keeps the newer snapshot when employee updates arrive out of order', async () => {
+      const newer = employee('emp-1', '2024-06-02T00:00:00Z', { jobTitle: 'Lead' }, T0);
+      await store.ingest(newer);
+      const older = employee('emp-1', '2024-06-01T00:00:00Z', { jobTitle: 'Engineer' }, T0 + 1);
+      expect(await store.ingest(older)).toEqual({
+        id: older.id,
+        duplicate: false,
+        status: 'accepted',
+        jobs: 0,
+      });
+      const snapshot = await store.getEntity('employee', 'emp-1');
+      expect(snapshot?.data.jobTitle).toBe('Lead');
+      expect(snapshot?.ts).toBe(Date.parse('2024-06-02T00:00:00Z'));
+      expect(snapshot?.eventId).toBe(newer.id);
+      expect(snapshot?.eventType).toBe('employee.updated');
+      expect(snapshot?.updatedAt).toBe(T0);
+
+      const newest = employee('emp-1', '2024-06-03T00:00:00Z', { jobTitle: 'Director' }, T0 + 2);
+      expect((await store.ingest(newest)).jobs).toBe(2);
+      expect((await store.getEntity('employee', 'emp-1'))?.data.jobTitle).toBe('Director');
+    });
+
+    it('enriches employees from references in orders and products without overwriting newer data', async () => {
+      await store.ingest(
+        employee(
+          'emp-9',
+          '2024-08-10T00:00:00Z',
+          { email: 'old@example.com', displayName: 'Ann', jobTitle: 'Eng' },
+          T0,
+        ),
+      );
+      // An older order still carries the old address: nothing changes for the employee.
+      const olderOrder = input(
+        body('order', '2024-08-01T00:00:00Z', [
+          { id: 'ord-1', employee: { id: 'emp-9', displayName: 'Ann', email: 'stale@example.com' } },
+        ]),
+        T0 + 1,
+      );
+      expect((await store.ingest(olderOrder)).jobs).toBe(1);
+      expect((await store.getEntity('employee', 'emp-9'))?.data.email).toBe('old@example.com');
+      expect((await store.getEntity('order', 'ord-1'))?.data.employee).toMatchObject({ id: 'emp-9' });
+
+      // A newer product carries a new address: the employee is enriched, other fields kept.
+      const newerProduct = input(
+        body('product', '2024-08-20T00:00:00Z', [
+          { id: 'prod-1', employee: { id: 'emp-9', displayName: 'Ann', email: 'new@example.com' } },
+        ]),
+        T0 + 2,
+      );
+      expect((await store.ingest(newerProduct)).jobs).toBe(3);
+      let ann = await store.getEntity('employee', 'emp-9');
+      expect(ann?.data).toMatchObject({ email: 'new@example.com', displayName: 'Ann', jobTitle: 'Eng' });
+      expect(ann?.ts).toBe(Date.parse('2024-08-10T00:00:00Z'));
+      expect(ann?.fieldTs).toEqual({ email: Date.parse('2024-08-20T00:00:00Z') });
+
+      // A full employee event older than that reference keeps the referenced address.
+      await store.ingest(
+        employee(
+          'emp-9',
+          '2024-08-15T00:00:00Z',
+          { email: 'old@example.com', displayName: 'Ann', jobTitle: 'Senior' },
+          T0 + 3,
+        ),
+      );
+      ann = await store.getEntity('employee', 'emp-9');
+      expect(ann?.data).toMatchObject({ email: 'new@example.com', jobTitle: 'Senior' });
+      expect(ann?.ts).toBe(Date.parse('2024-08-15T00:00:00Z'));
+
+      // An employee only known from a reference exists with ts null.
+      await store.ingest(
+        input(
+          body('order', '2024-08-02T00:00:00Z', [
+            { id: 'ord-2', employee: { id: 'emp-new', displayName: 'Bo', email: 'bo@example.com' } },
+          ]),
+          T0 + 4,
+        ),
+      );
+      const bo = await store.getEntity('employee', 'emp-new');
+      expect(bo?.data).toEqual({ id: 'emp-new', displayName: 'Bo', email: 'bo@example.com' });
+      expect(bo?.ts).toBeNull();
+    });
+  });
+
+  describe('jobs', () => {
+    it('creates one job per connector for each changed entity only', async () => {
+      const first = employee('emp-1', '2024-06-01T00:00:00Z', {}, T0);
+      await store.ingest(first);
+      const jobs = await store.listJobs({ eventId: first.id });
+      expect(jobs.map((j) => j.connector).sort()).toEqual(['google-workspace', 'hubspot']);
+      for (const j of jobs) {
+        expect(j).toMatchObject({
+          kind: 'employee',
+          entityId: 'emp-1',
+          state: 'pending',
+          attempts: 0,
+          runAt: T0,
+          eventIds: [first.id],
+          lastError: null,
+          owner: null,
+          leaseUntil: null,
+        });
+      }
+      // The same state again (a new body, same data and timestamp) changes nothing.
+      const same = input({ ...JSON.parse(first.body), extra: 1 }, T0 + 1);
+      expect((await store.ingest(same)).jobs).toBe(0);
+      expect(await store.listJobs({ eventId: same.id })).toEqual([]);
+    });
+
+    it('coalesces requests into the one pending job of an entity', async () => {
+      const a = employee('emp-1', '2024-06-01T00:00:00Z', { jobTitle: 'A' }, T0);
+      const b = employee('emp-1', '2024-06-02T00:00:00Z', { jobTitle: 'B' }, T0 + 10);
+      await store.ingest(a);
+      await store.ingest(b);
+      const pending = await store.listJobs({ state: 'pending' });
+      expect(pending).toHaveLength(2);
+      for (const j of pending) expect(j).toMatchObject({ eventIds: [a.id, b.id], runAt: T0 });
+
+      expect(await store.enqueueJobs([job('hubspot', 'emp-1', null, T0 - 100)])).toBe(1);
+      expect(await store.enqueueJobs([job('hubspot', 'emp-1', a.id, T0 + 100)])).toBe(1);
+      const hubspot = (await store.listJobs({ state: 'pending' })).find((j) => j.connector === 'hubspot');
+      expect(hubspot).toMatchObject({ runAt: T0 - 100, eventIds: [a.id, b.id] });
+      expect(await store.countJobs()).toEqual({ pending: 2, running: 0, done: 0, dead: 0 });
+
+      // Event ids are capped at 50 per job.
+      const many = Array.from({ length: 60 }, (_, i) =>
+        job('c', 'emp-2', `evt-${String(i).padStart(2, '0')}`),
+      );
+      expect(await store.enqueueJobs(many)).toBe(60);
+      const capped = (await store.listJobs({ state: 'pending' })).find((j) => j.connector === 'c');
+      expect(capped?.eventIds).toHaveLength(50);
+      expect(new Set(capped?.eventIds).size).toBe(50);
+    });
+
+    it('claims only jobs that are due', async () => {
+      await store.enqueueJobs([job('c', 'later', 'e1', T0 + 1000), job('c', 'now', 'e2', T0)]);
+      const claimed = await store.claimJobs({ owner: 'w1', limit: 10, now: T0, leaseMs: 5000 });
+      expect(claimed.map((j) => j.entityId)).toEqual(['now']);
+      expect(claimed[0]).toMatchObject({ state: 'running', owner: 'w1', leaseUntil: T0 + 5000, attempts: 1 });
+      expect(await store.getJob(claimed[0]!.id)).toMatchObject({
+        state: 'running',
+        owner: 'w1',
+        leaseUntil: T0 + 5000,
+      });
+      expect(await store.claimJobs({ owner: 'w1', limit: 10, now: T0 + 999, leaseMs: 5000 })).toEqual([]);
+      const later = await store.claimJobs({ owner: 'w1', limit: 10, now: T0 + 1000, leaseMs: 5000 });
+      expect(later.map((j) => j.entityId)).toEqual(['later']);
+      expect(await store.claimJobs({ owner: 'w1', limit: 0, now: T0 + 5000, leaseMs: 500 })).toEqual([]);
+    });
+
+    it('never runs two jobs of one entity at once, and reclaims a job whose lease expired', async () => {
+      await store.enqueueJobs([job('c', 'e1', 'x1')]);
+      const [first] = await store.claimJobs({ owner: 'w1', limit: 10, now: T0, leaseMs: 1000 });
+      expect(first).toBeDefined();
+      await store.enqueueJobs([job('c', 'e1', 'x2')]);
+      expect(await store.countJobs()).toMatchObject({ pending: 1, running: 1 });
+      // The new request waits while the first runs, and is not "due" for a poller either.
+      expect(await store.claimJobs({ owner: 'w2', limit: 10, now: T0 + 10, leaseMs: 1000 })).toEqual([]);
+      expect(await store.nextJobAt()).toBe(T0 + 1000);
+
+      // The first worker died: its job is taken over (before the waiting one), the attempt counted.
+      const reclaimed = await store.claimJobs({ owner: 'w2', limit: 10, now: T0 + 1000, leaseMs: 1000 });
+      expect(reclaimed.map((j) => [j.id, j.owner, j.attempts])).toEqual([[first!.id, 'w2', 2]]);
+      // The dead worker's late finish is ignored.
+      await store.finishJob(first!.id, 'w1', { state: 'done' }, T0 + 1001);
+      expect(await store.getJob(first!.id)).toMatchObject({ state: 'running', owner: 'w2' });
+
+      await store.finishJob(first!.id, 'w2', { state: 'done' }, T0 + 1002);
+      const next = await store.claimJobs({ owner: 'w3', limit: 10, now: T0 + 1003, leaseMs: 1000 });
+      expect(next).toHaveLength(1);
+      expect(next[0]).toMatchObject({ entityId: 'e1', eventIds: ['x2'], owner: 'w3' });
+    });
+
+    it('hands each job to one claimer when many claim at once', async () => {
+      const other = await harness.sibling(store);
+      const keys = Array.from({ length: 40 }, (_, i) => `e${i}`);
+      await store.enqueueJobs(keys.map((k) => job('c', k, `x-${k}`)));
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          (i % 2 ? other : store).claimJobs({ owner: `w${i}`, limit: 7, now: T0, leaseMs: 1000 }),
+        ),
+      );
+      const ids = claims.flat().map((j) => j.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toHaveLength(40);
+      // A second request for every running entity: none of them may start.
+      await store.enqueueJobs(keys.map((k) => job('c', k, `y-${k}`)));
+      const more = await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          (i % 2 ? other : store).claimJobs({ owner: `v${i}`, limit: 20, now: T0 + 1, leaseMs: 1000 }),
+        ),
+      );
+      expect(more.flat()).toEqual([]);
+      expect(await store.countJobs()).toMatchObject({ pending: 40, running: 40 });
+    });
+
+    it('finishes jobs as done, pending with backoff, or dead', async () => {
+      await store.enqueueJobs([job('c', 'ok', 'e1'), job('c', 'retry', 'e2'), job('c', 'fatal', 'e3')]);
+      const claimed = await store.claimJobs({ owner: 'w1', limit: 10, now: T0, leaseMs: 1000 });
+      const byEntity = new Map(claimed.map((j) => [j.entityId, j]));
+      expect([...byEntity.keys()].sort()).toEqual(['fatal', 'ok', 'retry']);
+
+      await store.finishJob(byEntity.get('ok')!.id, 'w1', { state: 'done' }, T0 + 1);
+      await store.finishJob(
+        byEntity.get('retry')!.id,
+        'w1',
+        { state: 'pending', runAt: T0 + 5000, error: ERR },
+        T0 + 2,
+      );
+      await store.finishJob(byEntity.get('fatal')!.id, 'w1', { state: 'dead', error: ERR }, T0 + 3);
+
+      expect(await store.getJob(byEntity.get('ok')!.id)).toMatchObject({
+        state: 'done',
+        owner: null,
+        leaseUntil: null,
+        updatedAt: T0 + 1,
+      });
+      expect(await store.getJob(byEntity.get('retry')!.id)).toMatchObject({
+        state: 'pending',
+        runAt: T0 + 5000,
+        lastError: ERR,
+        attempts: 1,
+        owner: null,
+        leaseUntil: null,
+      });
+      expect(await store.getJob(byEntity.get('fatal')!.id)).toMatchObject({
+        state: 'dead',
+        lastError: ERR,
+        owner: null,
+      });
+      expect(await store.countJobs()).toEqual({ pending: 1, running: 0, done: 1, dead: 1 });
+      expect(await store.nextJobAt()).toBe(T0 + 5000);
+
+      expect(await store.claimJobs({ owner: 'w2', limit: 10, now: T0 + 4999, leaseMs: 1000 })).toEqual([]);
+      const retried = await store.claimJobs({ owner: 'w2', limit: 10, now: T0 + 5000, leaseMs: 1000 });
+      expect(retried.map((j) => [j.entityId, j.attempts])).toEqual([['retry', 2]]);
+      expect(await store.listJobs({ state: 'dead' })).toHaveLength(1);
+    });
+
+    it('folds a retry into a pending job of the same entity', async () => {
+      await store.enqueueJobs([job('c', 'e1', 'x1')]);
+      const [running] = await store.claimJobs({ owner: 'w1', limit: 1, now: T0, leaseMs: 1000 });
+      await store.enqueueJobs([job('c', 'e1', 'x2', T0 + 20)]);
+      let woke = 0;
+      const off = store.onJobsReady(() => {
+        woke += 1;
+      });
+      await store.finishJob(running!.id, 'w1', { state: 'pending', runAt: T0 + 9000, error: ERR }, T0 + 30);
+      off();
+      expect(woke).toBeGreaterThan(0);
+      expect(await store.getJob(running!.id)).toMatchObject({ state: 'done', lastError: ERR, owner: null });
+      const pending = await store.listJobs({ state: 'pending' });
+      expect(pending).toHaveLength(1);
+      expect(pending[0]).toMatchObject({
+        entityId: 'e1',
+        eventIds: ['x2', 'x1'],
+        attempts: 1,
+        runAt: T0 + 20,
+      });
+      expect(await store.countJobs()).toEqual({ pending: 1, running: 0, done: 1, dead: 0 });
+    });
+
+    it('caps event ids when a retry folds into a pending job', async () => {
+      const ids = Array.from({ length: 50 }, (_, i) => `a-${String(i).padStart(2, '0')}`);
+      await store.enqueueJobs(ids.map((id) => job('c', 'e1', id)));
+      const [running] = await store.claimJobs({ owner: 'w1', limit: 1, now: T0, leaseMs: 1000 });
+      expect(running?.eventIds).toHaveLength(50);
+      await store.enqueueJobs([job('c', 'e1', 'b-new')]);
+      await store.finishJob(running!.id, 'w1', { state: 'pending', runAt: T0 + 9000, error: ERR }, T0 + 1);
+      const [pending] = await store.listJobs({ state: 'pending' });
+      expect(pending?.eventIds).toHaveLength(50);
+      expect(pending?.eventIds[0]).toBe('b-new');
+    });
+
+    it('wakes job listeners when a finished job releases a waiting one', async () => {
+      await store.enqueueJobs([job('c', 'e1', 'x1')]);
+      const [running] = await store.claimJobs({ owner: 'w1', limit: 1, now: T0, leaseMs: 1000 });
+      await store.enqueueJobs([job('c', 'e1', 'x2')]);
+      let woke = 0;
+      const off = store.onJobsReady(() => {
+        woke += 1;
+      });
+      await store.finishJob(running!.id, 'w1', { state: 'done' }, T0 + 1);
+      off();
+      expect(woke).toBeGreaterThan(0);
+      expect(await store.nextJobAt()).toBe(T0);
+    });
+
+    it('replays the jobs of an event', async () => {
+      const event = employee('emp-1', '2024-06-01T00:00:00Z', {}, T0);
+      await store.ingest(event);
+      for (const j of await store.claimJobs({ owner: 'w1', limit: 10, now: T0, leaseMs: 1000 })) {
+        await store.finishJob(j.id, 'w1', { state: 'done' }, T0 + 1);
+      }
+      expect(await store.replay({ eventId: event.id, connectors: ['hubspot'] }, T0 + 100)).toBe(1);
+      const pending = await store.listJobs({ state: 'pending' });
+      expect(pending).toHaveLength(1);
+      expect(pending[0]).toMatchObject({
+        connector: 'hubspot',
+        entityId: 'emp-1',
+        eventIds: [event.id],
+        runAt: T0 + 100,
+      });
+      // Replaying again coalesces into the waiting job.
+      expect(await store.replay({ eventId: event.id, connectors: ['hubspot'] }, T0 + 200)).toBe(1);
+      expect(await store.countJobs()).toEqual({ pending: 1, running: 0, done: 2, dead: 0 });
+      expect(await store.replay({ eventId: 'evt_unknown', connectors: ['hubspot'] }, T0 + 300)).toBe(0);
+    });
+
+    it('replays dead jobs', async () => {
+      await store.enqueueJobs([job('c', 'e1', 'x1'), job('c', 'e2', 'x2')]);
+      for (const j of await store.claimJobs({ owner: 'w1', limit: 10, now: T0, leaseMs: 1000 })) {
+        await store.finishJob(
+          j.id,
+          'w1',
+          { state: j.entityId === 'e1' ? 'dead' : 'done', error: ERR },
+          T0 + 1,
+        );
+      }
+      expect(await store.countJobs()).toEqual({ pending: 0, running: 0, done: 1, dead: 1 });
+      expect(await store.replay({ deadJobs: true }, T0 + 500)).toBe(1);
+      expect(await store.countJobs()).toMatchObject({ pending: 1, dead: 0 });
+      const [pending] = await store.listJobs({ state: 'pending' });
+      expect(pending).toMatchObject({ entityId: 'e1', eventIds: ['x1'], runAt: T0 + 500, attempts: 0 });
+      expect(await store.replay({ deadJobs: true }, T0 + 600)).toBe(0);
+    });
+
+    it('counts jobs and tells when the next one is due', async () => {
+      expect(await store.countJobs()).toEqual({ pending: 0, running: 0, done: 0, dead: 0 });
+      expect(await store.nextJobAt()).toBeNull();
+      await store.enqueueJobs([job('c', 'e1', null, T0 + 300), job('c', 'e2', null, T0 + 200)]);
+      expect(await store.nextJobAt()).toBe(T0 + 200);
+      await store.claimJobs({ owner: 'w1', limit: 1, now: T0 + 250, leaseMs: 10 });
+      expect(await store.countJobs()).toEqual({ pending: 1, running: 1, done: 0, dead: 0 });
+      // The running job's lease (T0 + 260) runs out before the other is due.
+      expect(await store.nextJobAt()).toBe(T0 + 260);
+      expect(await store.listJobs({ state: 'running' })).toHaveLength(1);
+      expect(await store.listJobs({ limit: 1 })).toHaveLength(1);
+    });
+
+    it('extends the leases a worker still holds', async () => {
+      await store.enqueueJobs([job('c', 'e1', null), job('c', 'e2', null)]);
+      const claimed = await store.claimJobs({ owner: 'w1', limit: 10, now: T0, leaseMs: 100 });
+      await store.renewLeases(
+        claimed.map((j) => j.id),
+        'w1',
+        T0 + 5000,
+      );
+      await store.renewLeases([claimed[0]!.id], 'intruder', T0 + 99_999);
+      for (const j of claimed) expect((await store.getJob(j.id))?.leaseUntil).toBe(T0 + 5000);
+      expect(await store.claimJobs({ owner: 'w2', limit: 10, now: T0 + 4999, leaseMs: 100 })).toEqual([]);
+    });
+
+    it('calls job listeners after an ingest that made jobs', async () => {
+      let woke = 0;
+      const off = store.onJobsReady(() => {
+        woke += 1;
+      });
+      await store.ingest(employee('emp-1', '2024-06-01T00:00:00Z', {}, T0));
+      expect(woke).toBeGreaterThan(0);
+      off();
+      const before = woke;
+      await store.ingest(employee('emp-1', '2024-06-02T00:00:00Z', {}, T0 + 1));
+      expect(woke).toBe(before);
+    });
+  });
+
+  describe('ledger, state and guardrails', () => {
+    it('records and lists outcomes', async () => {
+      await store.recordOutcomes([
+        {
+          eventId: 'e1',
+          connector: 'gw',
+          kind: 'employee',
+          entityId: 'emp-1',
+          result: 'succeeded',
+          summary: 'suspended; 4 playbook steps',
+          detail: { ops: ['suspend', 'signOut'] },
+          at: T0,
+        },
+        {
+          eventId: 'e1',
+          connector: 'hs',
+          kind: 'employee',
+          entityId: 'emp-1',
+          result: 'failed',
+          summary: 'contact update failed',
+          error: ERR,
+          at: T0 + 1,
+        },
+        {
+          eventId: null,
+          connector: 'gw',
+          kind: 'product',
+          entityId: 'p-1',
+          result: 'skipped',
+          summary: 'no change',
+          at: T0 + 2,
+        },
+      ]);
+      await store.recordOutcomes([]);
+      const forEvent = await store.listOutcomes({ eventId: 'e1' });
+      expect(forEvent.map((o) => o.connector)).toEqual(['gw', 'hs']);
+      expect(forEvent[0]).toMatchObject({
+        result: 'succeeded',
+        detail: { ops: ['suspend', 'signOut'] },
+        error: null,
+        at: T0,
+      });
+      expect(forEvent[1]).toMatchObject({ result: 'failed', error: ERR, at: T0 + 1 });
+      expect(forEvent[1]?.detail).toBeUndefined();
+      expect(typeof forEvent[0]?.id).toBe('number');
+      expect(forEvent[1]!.id).toBeGreaterThan(forEvent[0]!.id);
+      const gw = await store.listOutcomes({ connector: 'gw' });
+      expect(gw.map((o) => o.entityId)).toEqual(['emp-1', 'p-1']);
+      expect(gw[1]).toMatchObject({ eventId: null, kind: 'product', summary: 'no change' });
+      expect(await store.listOutcomes({ limit: 1 })).toHaveLength(1);
+    });
+
+    it('gets, sets and deletes connector state', async () => {
+      expect(await store.getState('gw', 'link:emp-1')).toBeNull();
+      await store.setState('gw', 'link:emp-1', { userId: 'u1', steps: ['suspend'] }, T0);
+      await store.setState('hs', 'link:emp-1', 'contact-9', T0);
+      expect(await store.getState('gw', 'link:emp-1')).toEqual({ userId: 'u1', steps: ['suspend'] });
+      await store.setState('gw', 'link:emp-1', { userId: 'u1', steps: ['suspend', 'signOut'] }, T0 + 1);
+      expect(await store.getState('gw', 'link:emp-1')).toEqual({
+        userId: 'u1',
+        steps: ['suspend', 'signOut'],
+      });
+      await store.deleteState('gw', 'link:emp-1');
+      expect(await store.getState('gw', 'link:emp-1')).toBeNull();
+      expect(await store.getState<string>('hs', 'link:emp-1')).toBe('contact-9');
+    });
+
+    it('takes from a destructive budget within its window and limit', async () => {
+      const take = (count: number, now: number) =>
+        store.takeBudget({ scope: 'gw:suspend', count, limit: 3, windowMs: 1000, now });
+      expect(await take(2, T0)).toBe(true);
+      expect(await take(2, T0 + 1)).toBe(false);
+      expect(await take(1, T0 + 1)).toBe(true);
+      expect(await take(1, T0 + 2)).toBe(false);
+      expect(
+        await store.takeBudget({ scope: 'other', count: 3, limit: 3, windowMs: 1000, now: T0 + 2 }),
+      ).toBe(true);
+      // The first take leaves the window at T0 + 1000, the second at T0 + 1001.
+      expect(await take(3, T0 + 1000)).toBe(false);
+      expect(await take(2, T0 + 1000)).toBe(true);
+      expect(await take(1, T0 + 1001)).toBe(true);
+    });
+
+    it('never exceeds a budget under concurrent takes from two instances', async () => {
+      const other = await harness.sibling(store);
+      const results = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          (i % 2 ? other : store).takeBudget({
+            scope: 'burst',
+            count: 1,
+            limit: 5,
+            windowMs: 60_000,
+            now: T0 + i,
+          }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(5);
+    });
+
+    it('adds, lists and decides held changes only from allowed states', async () => {
+      const change = {
+        id: 'held_1',
+        connector: 'gw',
+        kind: 'employee' as const,
+        entityId: 'emp-1',
+        reason: 'destructive budget 5 per 1h exceeded',
+        plan: { ops: [{ op: 'suspend', user: 'u1' }] },
+        eventIds: ['e1'],
+        createdAt: T0,
+      };
+      const held = await store.addHeld(change);
+      expect(held).toEqual({ ...change, status: 'held', decidedAt: null, decidedBy: null });
+      expect(await store.getHeld('held_1')).toEqual(held);
+      await store.addHeld({ ...change, id: 'held_2', entityId: 'emp-2' });
+      expect((await store.listHeld({ status: 'held' })).map((h) => h.id)).toEqual(['held_1', 'held_2']);
+
+      const approved = await store.decideHeld('held_1', ['held'], 'approved', 'alice', T0 + 1);
+      expect(approved).toMatchObject({
+        id: 'held_1',
+        status: 'approved',
+        decidedBy: 'alice',
+        decidedAt: T0 + 1,
+      });
+      expect(await store.decideHeld('held_1', ['held'], 'rejected', 'bob', T0 + 2)).toBeNull();
+      expect(await store.getHeld('held_1')).toMatchObject({
+        status: 'approved',
+        decidedBy: 'alice',
+        decidedAt: T0 + 1,
+      });
+      expect(await store.decideHeld('held_1', ['approved'], 'applied', 'worker', T0 + 3)).toMatchObject({
+        status: 'applied',
+      });
+      expect(await store.decideHeld('held_missing', ['held'], 'approved', 'alice', T0)).toBeNull();
+      expect((await store.listHeld({ status: 'held' })).map((h) => h.id)).toEqual(['held_2']);
+      expect(await store.listHeld({})).toHaveLength(2);
+      expect(await store.listHeld({ limit: 1 })).toHaveLength(1);
+
+      // Two people deciding at once: exactly one wins.
+      const other = await harness.sibling(store);
+      const decisions = await Promise.all([
+        store.decideHeld('held_2', ['held'], 'approved', 'alice', T0 + 4),
+        other.decideHeld('held_2', ['held'], 'rejected', 'bob', T0 + 4),
+      ]);
+      expect(decisions.filter((d) => d !== null)).toHaveLength(1);
+    });
+
+    it('creates, updates and lists runs', async () => {
+      const run = {
+        id: 'run_0001',
+        connector: null,
+        trigger: 'manual' as const,
+        dryRun: true,
+        startedAt: T0,
+        finishedAt: null,
+        status: 'running' as const,
+        plan: null,
+        result: null,
+        errors: [],
+      };
+      await store.createRun(run);
+      expect(await store.getRun('run_0001')).toEqual(run);
+      await store.updateRun('run_0001', {
+        status: 'drift',
+        finishedAt: T0 + 5,
+        plan: { changes: [{ op: 'update', field: 'jobTitle' }] },
+        result: { applied: 0 },
+        errors: [{ code: 'VENDOR_UNAVAILABLE', message: 'page 3 failed' }],
+      });
+      await store.updateRun('run_0001', {});
+      expect(await store.getRun('run_0001')).toEqual({
+        ...run,
+        status: 'drift',
+        finishedAt: T0 + 5,
+        plan: { changes: [{ op: 'update', field: 'jobTitle' }] },
+        result: { applied: 0 },
+        errors: [{ code: 'VENDOR_UNAVAILABLE', message: 'page 3 failed' }],
+      });
+      await store.createRun({
+        ...run,
+        id: 'run_0002',
+        connector: 'hubspot',
+        trigger: 'schedule',
+        dryRun: false,
+      });
+      await store.updateRun('run_0002', { dryRun: true, connector: 'google-workspace' });
+      expect((await store.listRuns(10)).map((r) => r.id)).toEqual(['run_0002', 'run_0001']);
+      expect(await store.listRuns(1)).toEqual([
+        expect.objectContaining({
+          id: 'run_0002',
+          connector: 'google-workspace',
+          trigger: 'schedule',
+          dryRun: true,
+        }),
+      ]);
+      expect(await store.getRun('run_missing')).toBeNull();
+    });
+
+    it('grants a lease to one owner until it expires, renews it, and releases it', async () => {
+      expect(await store.acquireLease('reconcile', 'a', 1000, T0)).toBe(true);
+      expect(await store.acquireLease('reconcile', 'b', 1000, T0 + 500)).toBe(false);
+      expect(await store.acquireLease('reconcile', 'a', 1000, T0 + 900)).toBe(true);
+      expect(await store.acquireLease('reconcile', 'b', 1000, T0 + 1899)).toBe(false);
+      expect(await store.acquireLease('reconcile', 'b', 1000, T0 + 1900)).toBe(true);
+      await store.releaseLease('reconcile', 'a');
+      expect(await store.acquireLease('reconcile', 'a', 1000, T0 + 2000)).toBe(false);
+      await store.releaseLease('reconcile', 'b');
+      expect(await store.acquireLease('reconcile', 'a', 1000, T0 + 2000)).toBe(true);
+      expect(await store.acquireLease('other', 'b', 1000, T0 + 2000)).toBe(true);
+
+      const other = await harness.sibling(store);
+      const race = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).acquireLease('race', `o${i}`, 1000, T0)),
+      );
+      expect(race.filter(Boolean)).toHaveLength(1);
+    });
+  });
+
+  describe('listing', () => {
+    it('lists events newest first, filtered and paged', async () => {
+      const inputs: IngestInput[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        inputs.push(employee(`emp-${i}`, '2024-06-01T00:00:00Z', {}, T0 + i * 10));
+      }
+      inputs.push(rejected('{"event":1}', T0 + 40), rejected('not json', T0 + 50));
+      inputs.push(input(body('order', '2024-06-01T00:00:00Z', [{ id: 'o-1' }]), T0 + 60));
+      for (const i of inputs) await store.ingest(i);
+
+      const all = await store.listEvents({ limit: 100 });
+      expect(all.map((e) => e.id)).toEqual(inputs.map((i) => i.id).reverse());
+      expect((await store.listEvents({ status: 'rejected' })).map((e) => e.id)).toEqual([
+        inputs[5]!.id,
+        inputs[4]!.id,
+      ]);
+      expect(await store.listEvents({ type: 'employee.updated' })).toHaveLength(4);
+      expect(await store.listEvents({ type: 'order.created', status: 'accepted' })).toHaveLength(1);
+      expect(await store.listEvents({ limit: 2 })).toHaveLength(2);
+
+      const pages: string[][] = [];
+      let before: string | undefined;
+      for (;;) {
+        const page = await store.listEvents({ limit: 3, before });
+        if (page.length === 0) break;
+        pages.push(page.map((e) => e.id));
+        before = page[page.length - 1]!.id;
+      }
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+      expect(pages.flat()).toEqual(all.map((e) => e.id));
+      const employeePage = await store.listEvents({ type: 'employee.updated', before: inputs[2]!.id });
+      expect(employeePage.map((e) => e.id)).toEqual([inputs[1]!.id, inputs[0]!.id]);
+    });
+
+    it('lists entities by id, page by page, in byte order', async () => {
+      const ids = ['emp-a', 'emp-B', 'emp_c', 'emp-10', 'emp-9', 'Emp-z', 'emp-a1'];
+      await store.ingest(
+        input(
+          body(
+            'employee',
+            '2024-06-01T00:00:00Z',
+            ids.map((id) => ({ id })),
+          ),
+          T0,
+        ),
+      );
+      expect(await store.countEntities('employee')).toBe(7);
+      expect(await store.countEntities('order')).toBe(0);
+      const seen: string[] = [];
+      let afterId: string | undefined;
+      for (;;) {
+        const page = await store.listEntities('employee', { afterId, limit: 3 });
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(3);
+        seen.push(...page.map((e) => e.id));
+        afterId = page[page.length - 1]!.id;
+      }
+      expect(seen).toEqual([...ids].sort());
+      expect(await store.listEntities('order', { limit: 10 })).toEqual([]);
+    });
+  });
+
+  describe('concurrency', () => {
+    it('keeps 200 concurrent ingests durable and readable, and the newest snapshot of each entity', async () => {
+      const random = rng(42);
+      // 50 employees, 4 updates each with distinct GroWrk timestamps, submitted in random order,
+      // plus a redelivery of 20 of them racing their original.
+      const originals: Array<{ input: IngestInput; entity: string; ts: number; title: string }> = [];
+      for (let e = 0; e < 50; e += 1) {
+        for (let v = 0; v < 4; v += 1) {
+          const ts = Date.parse('2024-06-01T00:00:00Z') + v * 60_000 + e;
+          const title = `title-${e}-${v}`;
+          originals.push({
+            input: employee(`emp-c${e}`, new Date(ts).toISOString(), { jobTitle: title }, T0 + e * 4 + v),
+            entity: `emp-c${e}`,
+            ts,
+            title,
+          });
+        }
+      }
+      const redeliveries = originals.slice(0, 20).map((o) => ({ ...o.input, id: newId('evt', T0 + 10_000) }));
+      const all = shuffle([...originals.map((o) => o.input), ...redeliveries], random);
+      const results = await Promise.all(all.map((i) => store.ingest(i)));
+      const byInput = new Map(all.map((i, n) => [i, results[n]!]));
+
+      for (let n = 0; n < 20; n += 1) {
+        const a = byInput.get(originals[n]!.input)!;
+        const b = byInput.get(redeliveries[n]!)!;
+        expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
+        expect(a.id).toBe(b.id);
+      }
+      const stored = await store.listEvents({ limit: 1000 });
+      expect(stored).toHaveLength(200);
+      const storedIds = new Set(stored.map((e) => e.id));
+      for (const result of results) expect(storedIds.has(result.id)).toBe(true);
+      for (const result of results.slice(0, 10))
+        expect((await store.getEvent(result.id))?.id).toBe(result.id);
+
+      expect(await store.countEntities('employee')).toBe(50);
+      const jobs = await store.listJobs({ state: 'pending', limit: 1000 });
+      expect(jobs).toHaveLength(100);
+      for (let e = 0; e < 50; e += 1) {
+        const newest = originals.filter((o) => o.entity === `emp-c${e}`).sort((x, y) => y.ts - x.ts)[0]!;
+        const snapshot = await store.getEntity('employee', `emp-c${e}`);
+        expect(snapshot?.ts).toBe(newest.ts);
+        expect(snapshot?.data.jobTitle).toBe(newest.title);
+        const newestId = byInput.get(newest.input)!.id;
+        for (const j of jobs.filter((x) => x.entityId === `emp-c${e}`))
+          expect(j.eventIds).toContain(newestId);
+      }
+    });
+  });
+});
+
+// --- PostgreSQL only: other instances, outages ------------------------------------------
+
+describe('postgres store across instances and outages', () => {
+  afterEach(async () => {
+    await pgHarness.closeAll();
+  });
+
+  it('wakes the job listeners of another instance through NOTIFY', async () => {
+    const a = await pgHarness.open();
+    const b = await pgHarness.open({ schema: a.schema, migrate: false });
+    const unrelated = await pgHarness.open();
+    await b.whenListening();
+    let unrelatedWoke = 0;
+    unrelated.onJobsReady(() => {
+      unrelatedWoke += 1;
+    });
+    const woke = new Promise<void>((resolve) => b.onJobsReady(resolve));
+    await a.ingest(employee('emp-1', '2024-06-01T00:00:00Z', {}, T0));
+    await woke;
+    // A claim on b sees what a committed.
+    expect(await b.claimJobs({ owner: 'w', limit: 10, now: T0, leaseMs: 1000 })).toHaveLength(2);
+    // b finishing a job that held back another wakes a.
+    await a.enqueueJobs([job('hubspot', 'emp-1', 'x2')]);
+    const [hubspot] = await b
+      .listJobs({ state: 'running' })
+      .then((r) => r.filter((j) => j.connector === 'hubspot'));
+    const wokeA = new Promise<void>((resolve) => a.onJobsReady(resolve));
+    await b.finishJob(hubspot!.id, 'w', { state: 'done' }, T0 + 1);
+    await wokeA;
+    // Stores on another schema of the same database are not woken by these.
+    expect(unrelatedWoke).toBe(0);
+  });
+
+  it('reads the schema from the URL', async () => {
+    const schema = pgHarness.newSchema();
+    const options = {
+      poolSize: 2,
+      connectTimeoutMs: 3000,
+      statementTimeoutMs: 10_000,
+      logger: {
+        warn: (obj: { context: string; err: Error }) =>
+          pgHarness.reports.push(`${obj.context}: ${obj.err.message}`),
+      },
+    };
+    const viaParam = await openPostgresStore({ ...options, url: `${TEST_DATABASE_URL}?schema=${schema}` });
+    const viaOptions = await openPostgresStore({
+      ...options,
+      url: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    });
+    try {
+      expect(viaParam.schema).toBe(schema);
+      expect(viaOptions.schema).toBe(schema);
+      expect(await viaParam.migrate()).toEqual({ applied: pgHarness.versions });
+      const event = employee('emp-1', '2024-06-01T00:00:00Z', {}, T0);
+      await viaParam.ingest(event);
+      expect((await viaOptions.getEvent(event.id))?.id).toBe(event.id);
+    } finally {
+      await viaOptions.close();
+      await viaParam.close();
+    }
+  });
+
+  it('answers not ready and rejects calls promptly while the database is unreachable', async () => {
+    const reports: string[] = [];
+    const store = await openPostgresStore({
+      url: 'postgres://127.0.0.1:1/test',
+      schema: 'gs_unreachable',
+      poolSize: 2,
+      connectTimeoutMs: 1000,
+      statementTimeoutMs: 2000,
+      listenRetryMs: 1000,
+      logger: { warn: (obj) => reports.push(`${obj.context}: ${obj.err.message}`) },
+    });
+    try {
+      expect(store.listening).toBe(false);
+      expect(await store.ready()).toBe(false);
+      await expect(store.ingest(employee('emp-1', '2024-06-01T00:00:00Z', {}, T0))).rejects.toThrow();
+      await expect(store.claimJobs({ owner: 'w', limit: 1, now: T0, leaseMs: 1000 })).rejects.toThrow();
+      await expect(store.migrate()).rejects.toThrow();
+      expect(reports.some((r) => r.startsWith('listener connect'))).toBe(true);
+      expect(reports.some((r) => r.startsWith('readiness check'))).toBe(true);
+    } finally {
+      await store.close();
+    }
+    await expect(store.getEvent('x')).rejects.toThrow(/closed/);
+  });
+
+  it('recovers by itself when the connection to the database comes back', async () => {
+    const target = new URL(TEST_DATABASE_URL);
+    const proxy = await startTcpProxy(Number(target.port || 5432), target.hostname);
+    const proxied = new URL(TEST_DATABASE_URL);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    try {
+      const schema = pgHarness.newSchema();
+      const direct = await pgHarness.open({ schema });
+      const viaProxy = await pgHarness.open({ schema, migrate: false, url: proxied.toString() });
+      await viaProxy.ingest(employee('emp-1', '2024-06-01T00:00:00Z', {}, T0));
+      await viaProxy.whenListening();
+
+      await proxy.cut();
+      expect(await viaProxy.ready()).toBe(false);
+      await expect(viaProxy.ingest(employee('emp-2', '2024-06-01T00:00:00Z', {}, T0))).rejects.toThrow();
+      // Writes elsewhere go on; the listener is away.
+      await direct.ingest(employee('emp-3', '2024-06-01T00:00:00Z', {}, T0));
+
+      await proxy.restore();
+      // Each stale pooled connection may fail one call before the pool replaces it.
+      let ready = false;
+      for (let attempt = 0; attempt <= 8 && !ready; attempt += 1) ready = await viaProxy.ready();
+      expect(ready).toBe(true);
+      const retried = employee('emp-2', '2024-06-01T00:00:00Z', {}, T0 + 1);
+      expect((await viaProxy.ingest(retried)).duplicate).toBe(false);
+      expect(await viaProxy.countEntities('employee')).toBe(3);
+
+      // The listener reconnects and hears other instances again.
+      await viaProxy.whenListening();
+      const woke = new Promise<void>((resolve) => viaProxy.onJobsReady(resolve));
+      await direct.ingest(employee('emp-4', '2024-06-01T00:00:00Z', {}, T0 + 2));
+      await woke;
+      expect(pgHarness.reports.some((r) => r.startsWith('listener'))).toBe(true);
+    } finally {
+      await pgHarness.closeAll();
+      await proxy.close();
+    }
+  });
+  it('notices a LISTEN connection that went silent, and reconnects', async () => {
+    const target = new URL(TEST_DATABASE_URL);
+    const proxy = await startTcpProxy(Number(target.port || 5432), target.hostname);
+    const proxied = new URL(TEST_DATABASE_URL);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    try {
+      const direct = await pgHarness.open();
+      const viaProxy = await pgHarness.open({
+        schema: direct.schema,
+        migrate: false,
+        url: proxied.toString(),
+        tuning: { listenHeartbeatMs: 50, connectTimeoutMs: 300 },
+      });
+      await viaProxy.whenListening();
+      // Packets stop, no socket closes: only the heartbeat can tell. The reconnect wakes the
+      // listeners (notifications may have been missed), and NOTIFYs arrive again afterwards.
+      const reconnected = new Promise<void>((resolve) => viaProxy.onJobsReady(resolve));
+      proxy.freeze();
+      await reconnected;
+      expect(pgHarness.reports.some((r) => r.startsWith('listener heartbeat'))).toBe(true);
+      const woke = new Promise<void>((resolve) => viaProxy.onJobsReady(resolve));
+      await direct.ingest(employee('emp-1', '2024-06-01T00:00:00Z', {}, T0));
+      await woke;
+    } finally {
+      // Frozen sockets never finish a polite close: drop them first.
+      await proxy.close();
+      await pgHarness.closeAll();
+    }
+  });
+});
