@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { AppConfig } from '../config/types.ts';
 import { SyncError } from '../errors.ts';
-import { openSqliteStore } from './sqlite/store.ts';
+import type { PostgresStoreLogger } from './postgres/store.ts';
+import { openThreadedSqliteStore } from './sqlite/threaded.ts';
 import type { Store } from './types.ts';
 
 /** Where a DATABASE_URL points. */
@@ -15,12 +16,20 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): Stor
   return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(cwd, path) };
 }
 
-/** Opens and migrates the configured store. */
-export async function openStore(config: Pick<AppConfig, 'database'>, cwd?: string): Promise<Store> {
+/**
+ * Opens and migrates the configured store. `logger` receives the errors the PostgreSQL store
+ * recovers from by itself (broken pooled connections, LISTEN reconnects); the service passes its
+ * pino logger. Without one they become process warnings.
+ */
+export async function openStore(
+  config: Pick<AppConfig, 'database'>,
+  cwd?: string,
+  logger?: PostgresStoreLogger,
+): Promise<Store> {
   const target = parseDatabaseUrl(config.database.url, cwd);
   let store: Store;
   if (target.kind === 'sqlite') {
-    store = openSqliteStore({ path: target.path });
+    store = openThreadedSqliteStore({ path: target.path });
   } else {
     const { openPostgresStore } = await import('./postgres/store.ts');
     store = await openPostgresStore({
@@ -28,6 +37,7 @@ export async function openStore(config: Pick<AppConfig, 'database'>, cwd?: strin
       poolSize: config.database.poolSize,
       connectTimeoutMs: config.database.connectTimeout,
       statementTimeoutMs: config.database.statementTimeout,
+      logger,
     });
   }
   await store.migrate();

@@ -12,6 +12,7 @@ import {
 } from '../../src/store/postgres/store.ts';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import { openSqliteStore } from '../../src/store/sqlite/store.ts';
+import { openThreadedSqliteStore } from '../../src/store/sqlite/threaded.ts';
 import type { Store } from '../../src/store/types.ts';
 
 /** The PostgreSQL server the tests use (trust auth); each run works in schemas of its own. */
@@ -19,7 +20,7 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://12
 
 /** Opens stores of one kind on fresh databases, and cleans them all up. */
 export interface StoreHarness {
-  readonly name: 'sqlite' | 'postgres';
+  readonly name: 'sqlite' | 'sqlite (thread)' | 'postgres';
   /** Every migration version the store knows. */
   readonly versions: number[];
   /** Errors the stores reported through their logger (PostgreSQL), as `context: message`. */
@@ -36,19 +37,23 @@ export interface StoreHarness {
   cleanup(): Promise<void>;
 }
 
-export function sqliteHarness(): StoreHarness {
+/**
+ * SQLite stores: in-thread (`SqliteStore`), or `threaded` as the service runs it (the same store
+ * on a worker thread of its own, behind a message-passing proxy).
+ */
+export function sqliteHarness(options: { threaded?: boolean } = {}): StoreHarness {
   const dir = mkdtempSync(join(tmpdir(), 'growrk-store-'));
   const where = new WeakMap<Store, string>();
   let open: Store[] = [];
   let n = 0;
   const openAt = (path: string): Store => {
-    const store = openSqliteStore({ path });
+    const store = options.threaded ? openThreadedSqliteStore({ path }) : openSqliteStore({ path });
     where.set(store, path);
     open.push(store);
     return store;
   };
   return {
-    name: 'sqlite',
+    name: options.threaded ? 'sqlite (thread)' : 'sqlite',
     versions: SQLITE_MIGRATIONS.map((m) => m.version),
     reports: [],
     async fresh() {

@@ -129,7 +129,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 // --- the suite ------------------------------------------------------------------------
 
 const pgHarness = postgresHarness();
-const harnesses: StoreHarness[] = [sqliteHarness(), pgHarness];
+const harnesses: StoreHarness[] = [sqliteHarness(), sqliteHarness({ threaded: true }), pgHarness];
 
 afterAll(async () => {
   await Promise.all(harnesses.map((h) => h.cleanup()));

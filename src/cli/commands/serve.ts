@@ -11,7 +11,8 @@ export const serveCommand: Command = async (argv, ctx) => {
   const config = ctx.config(values['dry-run'] ? { dryRun: true } : {});
   const logger = createLogger(config.log.level);
   const service = await startService({ config, logger, cwd: ctx.deps.cwd });
-  logger.info(
+  // Always said, whatever the level: operators and supervisors wait for this line.
+  logger.child({}, { level: 'info' }).info(
     {
       url: service.url,
       store: service.store.kind,

@@ -1,0 +1,54 @@
+import type { Store } from '../types.ts';
+
+/** The Store methods a SQLite worker thread serves (everything but `kind` and `onJobsReady`). */
+export const THREADED_METHODS = [
+  'migrate',
+  'ready',
+  'close',
+  'ingest',
+  'getEvent',
+  'listEvents',
+  'getEntity',
+  'listEntities',
+  'countEntities',
+  'enqueueJobs',
+  'claimJobs',
+  'renewLeases',
+  'finishJob',
+  'getJob',
+  'listJobs',
+  'countJobs',
+  'nextJobAt',
+  'replay',
+  'recordOutcomes',
+  'listOutcomes',
+  'getState',
+  'setState',
+  'deleteState',
+  'takeBudget',
+  'addHeld',
+  'getHeld',
+  'listHeld',
+  'decideHeld',
+  'createRun',
+  'updateRun',
+  'getRun',
+  'listRuns',
+  'acquireLease',
+  'releaseLease',
+] as const satisfies ReadonlyArray<keyof Store>;
+
+export type ThreadedMethod = (typeof THREADED_METHODS)[number];
+
+/** Main thread -> worker. */
+export interface CallMessage {
+  id: number;
+  method: ThreadedMethod;
+  args: unknown[];
+}
+
+/** Worker -> main thread. */
+export type ReplyMessage =
+  | { kind: 'reply'; id: number; ok: true; value: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: { name: string; message: string; code?: string } }
+  | { kind: 'jobs-ready' };

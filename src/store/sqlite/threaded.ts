@@ -1,0 +1,81 @@
+import { Worker } from 'node:worker_threads';
+import type { Store } from '../types.ts';
+import type { SqliteStoreOptions } from './store.ts';
+import { type CallMessage, type ReplyMessage, THREADED_METHODS } from './thread-protocol.ts';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The SQLite store run on a worker thread of its own: the same `SqliteStore`, but its synchronous
+ * statements and fsyncs no longer block the HTTP thread, and concurrent requests still share one
+ * durable commit. This is what the service uses; tests may use `SqliteStore` directly.
+ */
+export function openThreadedSqliteStore(options: SqliteStoreOptions): Store {
+  const worker = new Worker(new URL('./thread-worker.ts', import.meta.url), { workerData: options });
+  const pending = new Map<number, Pending>();
+  const listeners = new Set<() => void>();
+  let nextId = 0;
+  let failure: Error | null = null;
+
+  worker.on('message', (message: ReplyMessage) => {
+    if (message.kind === 'jobs-ready') {
+      for (const listener of listeners) listener();
+      return;
+    }
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (pending.size === 0) worker.unref();
+    if (message.ok) waiter.resolve(message.value);
+    else
+      waiter.reject(
+        Object.assign(new Error(message.error.message), {
+          name: message.error.name,
+          code: message.error.code,
+        }),
+      );
+  });
+  const failAll = (err: Error) => {
+    failure = err;
+    for (const waiter of pending.values()) waiter.reject(err);
+    pending.clear();
+  };
+  worker.on('error', (err) => failAll(err));
+  worker.on('exit', (code) => failAll(new Error(`the SQLite store thread exited (code ${code})`)));
+  worker.unref();
+
+  const call = (method: CallMessage['method'], args: unknown[]): Promise<unknown> => {
+    if (failure) return Promise.reject(failure);
+    const id = ++nextId;
+    return new Promise((resolve, reject) => {
+      // Referenced only while calls are in flight: an idle store never keeps a process alive.
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, method, args } satisfies CallMessage);
+    });
+  };
+
+  const methods: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const method of THREADED_METHODS) methods[method] = (...args: unknown[]) => call(method, args);
+  const store = {
+    ...methods,
+    kind: 'sqlite' as const,
+    onJobsReady(listener: () => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async ready() {
+      if (failure) return false;
+      return (await call('ready', [])) as boolean;
+    },
+    async close() {
+      if (failure) return;
+      await call('close', []);
+      await worker.terminate();
+    },
+  };
+  return store as unknown as Store;
+}
