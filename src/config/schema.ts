@@ -91,9 +91,9 @@ export const configSchema = {
       env: 'JOB_BACKOFF_MAX',
     },
     lease: {
-      doc: 'How long a claimed job is reserved before another worker may take it over.',
+      doc: 'How long a claimed job is reserved before another worker may take it over; renewed every third of it while the job runs.',
       format: 'duration',
-      default: 120_000,
+      default: 30_000,
       env: 'JOB_LEASE',
     },
     pollInterval: {
