@@ -28,7 +28,10 @@ export const REDACT_PATHS = [
   '*.accessToken',
 ];
 
-/** Creates the service logger (JSON lines on stdout, or `destination`). */
+/**
+ * Creates the service logger: JSON lines on stdout (written asynchronously, so a burst of webhooks
+ * coalesces its log writes instead of paying one synchronous write each), or `destination`.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -45,6 +48,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

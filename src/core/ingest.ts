@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SyncError, toSyncError } from '../errors.ts';
+import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
 import { parseEnvelope, parseJsonBody } from '../growrk/envelope.ts';
 import { dropSensitive } from '../growrk/privacy.ts';
 import { verifySignature } from '../growrk/signature.ts';
@@ -23,11 +23,75 @@ export type IngestOutcome =
   | { ok: true; result: IngestResult; type: string }
   | { ok: false; error: SyncError; type: string | null; stored: IngestResult | null };
 
+/** Receives signed deliveries: the HTTP route's only dependency on the ingest path. */
+export interface WebhookReceiver {
+  receive(raw: Uint8Array, signature: string | undefined): Promise<IngestOutcome>;
+}
+
+/** The settings an ingest pipeline runs with, as plain data (they cross thread boundaries). */
+export interface IngestSettings {
+  secrets: readonly string[];
+  dropFields: readonly string[];
+  jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
+}
+
+/** An outcome as plain data (the error as code and message), for passing between threads. */
+export type IngestOutcomeData =
+  | { ok: true; result: IngestResult; type: string }
+  | {
+      ok: false;
+      error: { code: ErrorCode; message: string };
+      type: string | null;
+      stored: IngestResult | null;
+    };
+
+export function outcomeToData(outcome: IngestOutcome): IngestOutcomeData {
+  if (outcome.ok) return outcome;
+  return { ...outcome, error: { code: outcome.error.code, message: outcome.error.message } };
+}
+
+export function outcomeFromData(data: IngestOutcomeData): IngestOutcome {
+  if (data.ok) return data;
+  return { ...data, error: new SyncError(data.error.code, data.error.message) };
+}
+
+/**
+ * A store that runs the whole ingest pipeline next to its data (the threaded SQLite store does it
+ * on its own thread, so verification, parsing and the commit never load the HTTP thread).
+ */
+export interface IngestingStore extends Store {
+  receiveWebhook(
+    raw: Uint8Array,
+    signature: string | undefined,
+    settings: IngestSettings,
+  ): Promise<IngestOutcomeData>;
+}
+
+function isIngestingStore(store: Store): store is IngestingStore {
+  return typeof (store as Partial<IngestingStore>).receiveWebhook === 'function';
+}
+
+/** The receiver for a store: on the store's own thread when it offers that, else in this thread. */
+export function createReceiver(options: IngestOptions): WebhookReceiver {
+  const { store } = options;
+  if (!isIngestingStore(store)) return new Ingestor(options);
+  return {
+    receive: async (raw, signature) =>
+      outcomeFromData(
+        await store.receiveWebhook(raw, signature, {
+          secrets: options.secrets(),
+          dropFields: options.dropFields,
+          jobConnectors: options.jobConnectors,
+        }),
+      ),
+  };
+}
+
 /**
  * The ingest path without HTTP: verify the signature over the raw bytes, validate the envelope,
  * drop sensitive fields, and store event, projection and jobs in one durable commit.
  */
-export class Ingestor {
+export class Ingestor implements WebhookReceiver {
   private readonly options: IngestOptions;
   private readonly now: () => number;
 

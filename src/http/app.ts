@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { Ingestor } from '../core/ingest.ts';
+import type { WebhookReceiver } from '../core/ingest.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import { errorHandler } from './errors.ts';
@@ -10,7 +10,7 @@ import { registerWebhookRoute } from './webhook.ts';
 /** What the HTTP app needs; the caller (serve, tests) builds each piece. */
 export interface AppDeps {
   store: Store;
-  ingestor: Ingestor;
+  ingestor: WebhookReceiver;
   metrics: Metrics;
   logger: Logger;
   bodyLimit: number;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Ingestor } from '../core/ingest.ts';
+import type { WebhookReceiver } from '../core/ingest.ts';
 import type { Metrics } from '../metrics.ts';
 import { sendError } from './errors.ts';
 
@@ -9,7 +9,7 @@ import { sendError } from './errors.ts';
  */
 export function registerWebhookRoute(
   app: FastifyInstance,
-  deps: { ingestor: Ingestor; metrics: Metrics; bodyLimit: number },
+  deps: { ingestor: WebhookReceiver; metrics: Metrics; bodyLimit: number },
 ): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();

@@ -1,3 +1,4 @@
+import type { IngestSettings } from '../../core/ingest.ts';
 import type { Store } from '../types.ts';
 
 /** The Store methods a SQLite worker thread serves (everything but `kind` and `onJobsReady`). */
@@ -40,12 +41,10 @@ export const THREADED_METHODS = [
 
 export type ThreadedMethod = (typeof THREADED_METHODS)[number];
 
-/** Main thread -> worker. */
-export interface CallMessage {
-  id: number;
-  method: ThreadedMethod;
-  args: unknown[];
-}
+/** Main thread -> worker: a Store method, or the whole ingest pipeline for one delivery. */
+export type CallMessage =
+  | { id: number; method: ThreadedMethod; args: unknown[] }
+  | { id: number; method: 'receiveWebhook'; args: [Uint8Array, string | undefined, IngestSettings] };
 
 /** Worker -> main thread. */
 export type ReplyMessage =

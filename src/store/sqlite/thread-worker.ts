@@ -1,6 +1,7 @@
 // The SQLite store's own thread: owns the connection, runs group commits and fsyncs here, so the
 // HTTP thread never blocks on the disk.
 import { parentPort, workerData } from 'node:worker_threads';
+import { Ingestor, type IngestSettings, outcomeToData } from '../../core/ingest.ts';
 import { SqliteStore, type SqliteStoreOptions } from './store.ts';
 import type { CallMessage, ReplyMessage } from './thread-protocol.ts';
 
@@ -9,9 +10,23 @@ if (!port) throw new Error('thread-worker.ts must run in a worker thread');
 const store = new SqliteStore(workerData as SqliteStoreOptions);
 store.onJobsReady(() => port.postMessage({ kind: 'jobs-ready' } satisfies ReplyMessage));
 
+/** The ingest pipeline, run here: verify, parse, drop sensitive fields, commit. */
+async function receiveWebhook(raw: Uint8Array, signature: string | undefined, settings: IngestSettings) {
+  const ingestor = new Ingestor({
+    store,
+    secrets: () => settings.secrets,
+    dropFields: settings.dropFields,
+    jobConnectors: settings.jobConnectors,
+  });
+  return outcomeToData(await ingestor.receive(raw, signature));
+}
+
 port.on('message', (message: CallMessage) => {
-  const method = store[message.method] as (...args: unknown[]) => Promise<unknown>;
-  method.apply(store, message.args).then(
+  const work =
+    message.method === 'receiveWebhook'
+      ? receiveWebhook(...message.args)
+      : (store[message.method] as (...args: unknown[]) => Promise<unknown>).apply(store, message.args);
+  work.then(
     (value) => {
       port.postMessage({ kind: 'reply', id: message.id, ok: true, value } satisfies ReplyMessage);
       if (message.method === 'close') port.close();

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Store } from '../types.ts';
+import type { IngestingStore, IngestOutcomeData, IngestSettings } from '../../core/ingest.ts';
 import type { SqliteStoreOptions } from './store.ts';
 import { type CallMessage, type ReplyMessage, THREADED_METHODS } from './thread-protocol.ts';
 
@@ -13,7 +13,7 @@ interface Pending {
  * statements and fsyncs no longer block the HTTP thread, and concurrent requests still share one
  * durable commit. This is what the service uses; tests may use `SqliteStore` directly.
  */
-export function openThreadedSqliteStore(options: SqliteStoreOptions): Store {
+export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingStore {
   const worker = new Worker(new URL('./thread-worker.ts', import.meta.url), { workerData: options });
   const pending = new Map<number, Pending>();
   const listeners = new Set<() => void>();
@@ -47,14 +47,18 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): Store {
   worker.on('exit', (code) => failAll(new Error(`the SQLite store thread exited (code ${code})`)));
   worker.unref();
 
-  const call = (method: CallMessage['method'], args: unknown[]): Promise<unknown> => {
+  const call = (
+    method: CallMessage['method'],
+    args: CallMessage['args'],
+    transfer: ArrayBuffer[] = [],
+  ): Promise<unknown> => {
     if (failure) return Promise.reject(failure);
     const id = ++nextId;
     return new Promise((resolve, reject) => {
       // Referenced only while calls are in flight: an idle store never keeps a process alive.
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, method, args } satisfies CallMessage);
+      worker.postMessage({ id, method, args } as CallMessage, transfer);
     });
   };
 
@@ -67,6 +71,15 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): Store {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    receiveWebhook(raw: Uint8Array, signature: string | undefined, settings: IngestSettings) {
+      // A copy of our own to hand over: the request's buffer may share memory with others.
+      const bytes = new Uint8Array(raw);
+      return call(
+        'receiveWebhook',
+        [bytes, signature, settings],
+        [bytes.buffer],
+      ) as Promise<IngestOutcomeData>;
+    },
     async ready() {
       if (failure) return false;
       return (await call('ready', [])) as boolean;
@@ -77,5 +90,5 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): Store {
       await worker.terminate();
     },
   };
-  return store as unknown as Store;
+  return store as unknown as IngestingStore;
 }
