@@ -142,6 +142,8 @@ describe('planEmployee', () => {
     });
     expect(types(plan)).toEqual(['delete-app-passwords', 'invalidate-backup-codes']);
     expect(plan.ops[0]?.args).toEqual({ run: '2024-09-30T17:00:05.000Z' });
+    // The suspension was budgeted when it was made: finishing its playbook is not budgeted again.
+    expect(plan.ops.some((op) => op.destructive)).toBe(false);
   });
 
   it('plans nothing once the playbook of our suspension is complete', () => {

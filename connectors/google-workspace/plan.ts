@@ -254,16 +254,18 @@ function offboardOps(
       args: { ...args },
     };
     // A new suspension starts a new playbook run: earlier progress does not count.
-    return [suspend, ...playbookOps(label, null, null, config)];
+    return [suspend, ...playbookOps(label, null, null, config, true)];
   }
+  // The account is suspended already: what is left of the playbook only removes access the
+  // suspension already cut, so it is not budgeted again (a retry must not be held for approval).
   if (suspendedByUs(user)) {
-    return playbookOps(label, user.record?.suspendedAt ?? null, actual.progress, config);
+    return playbookOps(label, user.record?.suspendedAt ?? null, actual.progress, config, false);
   }
   notes.push(
     `${label} was already suspended by someone else (reason ${user.suspensionReason ?? 'unknown'}); ` +
       'not claimed, so this service will never reactivate it; the offboarding playbook still runs',
   );
-  return playbookOps(label, `external:${desired.eventId}`, actual.progress, config);
+  return playbookOps(label, `external:${desired.eventId}`, actual.progress, config, false);
 }
 
 function playbookOps(
@@ -271,6 +273,7 @@ function playbookOps(
   run: PlaybookRun | null,
   progress: PlaybookProgress | null,
   config: GoogleConfig,
+  destructive: boolean,
 ): PlannedOp[] {
   const done = new Set<PlaybookStep>(run !== null && progress?.run === run ? progress.done : []);
   return PLAYBOOK_STEPS.filter((step) => step !== 'remove-groups' || config.offboardRemoveGroups)
@@ -279,7 +282,7 @@ function playbookOps(
       const args: StepArgs = { run };
       return {
         type: step,
-        destructive: true,
+        destructive,
         description: STEP_DESCRIPTIONS[step](label),
         args: { ...args },
       };

@@ -102,6 +102,16 @@ function projectRef(
   };
 }
 
+/**
+ * Whether a changed snapshot should get sync jobs: only entities GroWrk has sent in full. One known
+ * only from references (a manager named in an employee, the employee of an order) gives a
+ * connector nothing to act on; it is synced once its own event arrives, and connectors that need
+ * it meanwhile (an asset's contact) read it through their context.
+ */
+export function needsSync(snapshot: EntitySnapshot): boolean {
+  return snapshot.ts !== null;
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

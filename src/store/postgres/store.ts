@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { newId } from '../../core/ids.ts';
-import { type EntitySnapshot, project, projectionInputs } from '../../core/projection.ts';
+import { type EntitySnapshot, needsSync, project, projectionInputs } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
 import {
   entityFromRow,
@@ -359,7 +359,7 @@ export class PostgresStore implements Store {
       if (next) {
         current.set(key, next);
         dirty.add(key);
-        changed.push({ kind: next.kind, id: next.id });
+        if (needsSync(next)) changed.push({ kind: next.kind, id: next.id });
       }
     }
     // One statement for every changed entity, in key order (the locks are held already).

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { newId } from '../../core/ids.ts';
-import { type EntitySnapshot, project, projectionInputs } from '../../core/projection.ts';
+import { type EntitySnapshot, needsSync, project, projectionInputs } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
 import {
   entityFromRow,
@@ -187,7 +187,7 @@ export class SqliteStore implements Store {
         const next = project(row ? entityFromRow(row) : null, projectionInput, input.receivedAt);
         if (next) {
           this.writeEntity(next);
-          changed.push({ kind: next.kind, id: next.id });
+          if (needsSync(next)) changed.push({ kind: next.kind, id: next.id });
         }
       }
       const requests: JobRequest[] = [];
