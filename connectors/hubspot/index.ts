@@ -3,8 +3,8 @@
  * object by default) associated with the assigned employee's contact, and orders become deals
  * when `hubspot.syncOrders` is on. See DESIGN.md section 7.
  *
- * Besides the standard definition, the exported object carries `applyMany` (see `bulk.ts`): the
- * batch write path for reconciliation.
+ * Besides the standard definition, it offers the optional bulk pair the worker and reconciliation
+ * use: `readMany` (batch reads, see `read-many.ts`) and `applyMany` (batch writes, see `bulk.ts`).
  */
 import type { HubSpotConfig } from '../../src/config/types.ts';
 import { defineConnector } from '../../src/connector/types.ts';
@@ -18,6 +18,7 @@ import { emailOf } from './contacts.ts';
 import type { HubSpotActual } from './model.ts';
 import { CONNECTOR_ID, planEntity } from './plan.ts';
 import { listEntities, readEntity } from './read.ts';
+import { readMany } from './read-many.ts';
 import { checkPortal, initPortal } from './setup.ts';
 
 export type { BulkOutcome } from './bulk.ts';
@@ -31,6 +32,7 @@ const hubspot = {
   connect: ({ config, limiter }: { config: HubSpotConfig; limiter: RateLimiter }): HubSpotClient =>
     createHubSpotClient({ config, limiter }),
   read: readEntity,
+  readMany,
   plan: planEntity,
   apply: applyPlan,
   list: listEntities,
@@ -49,7 +51,7 @@ const hubspot = {
   },
   check: checkPortal,
   init: initPortal,
-  /** Batch apply for reconciliation; see {@link applyMany}. */
+  /** Batch apply (worker batches and reconciliation); see {@link applyMany}. */
   applyMany,
 };
 

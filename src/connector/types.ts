@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EntitySnapshot } from '../core/projection.ts';
+import type { SyncError } from '../errors.ts';
 import type { EntityKind } from '../growrk/types.ts';
 import type { RateLimiter } from '../sync/rate-limiter.ts';
 
@@ -56,6 +57,19 @@ export interface ApplyReport {
   targetId?: string | null;
 }
 
+/**
+ * The outcome of one plan in {@link ConnectorDefinition.applyMany}: `ok` with what was done, or
+ * the error of the batch call (or batch input) that failed it, with the ops done before it.
+ */
+export type BulkApplyOutcome =
+  | { plan: Plan; ok: true; report: ApplyReport }
+  | { plan: Plan; ok: false; error: SyncError; report: ApplyReport };
+
+/** The key of an entity in {@link ConnectorDefinition.readMany}'s answer: `<kind>:<id>`, e.g. `product:prod-777`. */
+export function entityKey(kind: EntityKind, id: string): string {
+  return `${kind}:${id}`;
+}
+
 /** One finding of `check`. */
 export interface CheckFinding {
   ok: boolean;
@@ -104,10 +118,27 @@ export interface ConnectorDefinition<Config = unknown, Client = unknown, Actual 
   connect(input: { config: Config; logger: Logger; limiter: RateLimiter }): Client | Promise<Client>;
   /** Reads the target's current state for one entity (null when no target record matches). */
   read(ctx: ConnectorContext<Config, Client>, desired: EntitySnapshot): Promise<Actual | null>;
+  /**
+   * Optional bulk read (the vendor's batch endpoints): the target's current state for many
+   * entities at once, as `read` would answer each. Keyed by {@link entityKey} (ids are unique per
+   * kind only); the value is null when no target record matches. An entity left out of the map is
+   * read with `read`. Throws when the reading failed (the core retries the whole group).
+   */
+  readMany?(
+    ctx: ConnectorContext<Config, Client>,
+    desired: readonly EntitySnapshot[],
+  ): Promise<Map<string, Actual | null>>;
   /** Pure: what to do so that the target matches `desired`. */
   plan(input: PlanInput<Config, Actual>): Plan;
   /** Carries out a plan (idempotently: a retried plan resumes). */
   apply(ctx: ConnectorContext<Config, Client>, plan: Plan): Promise<ApplyReport>;
+  /**
+   * Optional bulk apply (the vendor's batch endpoints): carries out many plans, as idempotently as
+   * `apply`, in as few calls as the vendor allows. Returns one outcome per plan, in the order
+   * given; a failed batch call fails only the plans in that batch. Throws only for errors that are
+   * no single plan's (e.g. a daily quota used up, a misconfigured connector).
+   */
+  applyMany?(ctx: ConnectorContext<Config, Client>, plans: readonly Plan[]): Promise<BulkApplyOutcome[]>;
   /** Streams every target record of `kind`, one page at a time, for reconciliation. */
   list(ctx: ConnectorContext<Config, Client>, kind: EntityKind): AsyncIterable<Actual[]>;
   /** Keys under which a listed record can be found (`ext:<growrk id>`, `email:<e-mail>`...). */

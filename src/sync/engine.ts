@@ -1,8 +1,9 @@
-import type { Plan } from '../connector/types.ts';
+import { type ApplyReport, type BulkApplyOutcome, entityKey, type Plan } from '../connector/types.ts';
 import { newId } from '../core/ids.ts';
 import type { EntitySnapshot } from '../core/projection.ts';
+import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
 import type { EntityKind } from '../growrk/types.ts';
-import type { OutcomeResult, Store } from '../store/types.ts';
+import type { HeldChange, OutcomeResult, Store } from '../store/types.ts';
 import { destructiveCount, type GuardrailConfig, protectionReason } from './guardrails.ts';
 import type { LoadedConnector } from './runtime.ts';
 
@@ -61,8 +62,31 @@ export async function decideAndApply(input: {
   now: () => number;
   budget?: 'events' | 'none';
 }): Promise<SyncResult> {
+  const decided = await decide(input);
+  if (decided) return decided;
+  const report = await input.loaded.definition.apply(input.loaded.ctx, input.plan);
+  return appliedResult(input.plan, report);
+}
+
+/**
+ * The guardrails for one plan: nothing to do, protected target, dry run, or the destructive budget
+ * (an approved held change is marked applied; past the budget the plan is held). Returns the
+ * result when the plan must not be applied, or null when it may be applied now.
+ */
+async function decide(input: {
+  loaded: LoadedConnector;
+  store: Store;
+  config: EngineConfig;
+  plan: Plan;
+  eventIds: readonly string[];
+  now: () => number;
+  budget?: 'events' | 'none';
+}): Promise<SyncResult | null> {
   const { loaded, store, config, plan } = input;
   if (plan.ops.length === 0) {
+    // An approved change whose target got in step meanwhile has nothing left to apply: close it.
+    const approval = await findApproved(store, plan);
+    if (approval) await consumeApproval(store, approval, input.now());
     return { result: 'skipped', summary: plan.notes[0] ?? 'in step, nothing to change', plan };
   }
   const protectedBy = protectionReason(plan.target, config.guardrails);
@@ -79,7 +103,7 @@ export async function decideAndApply(input: {
   if (destructive > 0 && (input.budget ?? 'events') === 'events') {
     const approved = await findApproved(store, plan);
     if (approved) {
-      await store.decideHeld(approved, ['approved'], 'applied', 'worker', input.now());
+      await consumeApproval(store, approved, input.now());
     } else {
       const existing = await findHeld(store, plan);
       if (existing)
@@ -111,13 +135,205 @@ export async function decideAndApply(input: {
       }
     }
   }
-  const report = await loaded.definition.apply(loaded.ctx, plan);
+  return null;
+}
+
+function appliedResult(plan: Plan, report: ApplyReport): SyncResult {
   const resumed = report.skipped.length > 0 ? ` (resumed; already done: ${report.skipped.join(', ')})` : '';
   return {
     result: 'succeeded',
     summary: `${report.done.join(', ') || 'nothing left to do'}${resumed}`,
     plan,
   };
+}
+
+/** One entity of a batch, as {@link syncBatch} takes it. */
+export interface BatchEntry {
+  kind: EntityKind;
+  entityId: string;
+  /** Events that asked for this sync (for held changes). */
+  eventIds: readonly string[];
+}
+
+/** What became of one entity of a batch: a result as {@link syncEntity} answers it, or its own error. */
+export type BatchItemResult = { ok: true; result: SyncResult } | { ok: false; error: SyncError };
+
+/** One plan ready for {@link decideAndApplyMany}. */
+export interface BatchPlan {
+  plan: Plan;
+  eventIds: readonly string[];
+}
+
+/**
+ * Shared batch failures that say nothing about most of the plans in the batch (one bad input makes
+ * HubSpot refuse all 100): such plans are applied again in halves, down to single plans, so that
+ * only the bad one fails. Transient failures (rate limits, 5xx) and setup failures (auth,
+ * configuration) are not retried here: they are every plan's, and the worker's retries handle them.
+ */
+const ISOLATE_BY_BISECTION: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'VENDOR_REJECTED',
+  'VENDOR_CONFLICT',
+  'TARGET_NOT_FOUND',
+  'INTERNAL',
+]);
+
+/**
+ * The batch form of {@link syncEntity}: makes one connector's target match the projection for many
+ * entities with the connector's bulk calls. `readMany` (else `read` per entity) -> `plan` per
+ * entity (pure) -> {@link decideAndApplyMany} (the guardrails per plan, then one `applyMany`).
+ *
+ * Failure isolation: a failed read fails every entry (nothing was written); after that each entry
+ * has its own result, and a failure of one plan (or of one batch call) fails only the entries it
+ * concerns. It never throws for a vendor or store error; the caller retries the failed entries.
+ *
+ * @param input.entries entities of any kinds the connector syncs, each at most once.
+ * @returns one result per entry, in the order given.
+ */
+export async function syncBatch(input: {
+  loaded: LoadedConnector;
+  store: Store;
+  config: EngineConfig;
+  entries: readonly BatchEntry[];
+  now: () => number;
+  /** As in {@link syncEntity}. */
+  budget?: 'events' | 'none';
+}): Promise<BatchItemResult[]> {
+  const { loaded, store, entries } = input;
+  const { definition, ctx } = loaded;
+  const results: Array<BatchItemResult | undefined> = entries.map(() => undefined);
+  const found: Array<{ index: number; desired: EntitySnapshot }> = [];
+  try {
+    for (const [index, entry] of entries.entries()) {
+      const desired = await store.getEntity(entry.kind, entry.entityId);
+      if (desired) found.push({ index, desired });
+      else results[index] = ok({ result: 'skipped', summary: 'entity not in the projection', plan: null });
+    }
+    const desired = found.map((f) => f.desired);
+    const actuals =
+      definition.readMany && desired.length > 0
+        ? await definition.readMany(ctx, desired)
+        : new Map<string, unknown>();
+    const items: Array<BatchPlan & { index: number }> = [];
+    for (const { index, desired: one } of found) {
+      const key = entityKey(one.kind, one.id);
+      const actual = actuals.has(key) ? actuals.get(key) : await definition.read(ctx, one);
+      try {
+        const plan = definition.plan({ desired: one, actual: actual ?? null, config: ctx.config });
+        items.push({ index, plan, eventIds: entries[index]?.eventIds ?? [] });
+      } catch (err) {
+        results[index] = { ok: false, error: toSyncError(err) };
+      }
+    }
+    const applied = await decideAndApplyMany({ ...input, items });
+    for (const [i, item] of items.entries()) results[item.index] = applied[i];
+  } catch (err) {
+    // Reading (or the store) failed: nothing was applied, so every open entry fails with it.
+    const error = toSyncError(err);
+    for (const [index, result] of results.entries()) results[index] = result ?? { ok: false, error };
+  }
+  return results.map(
+    (r) => r ?? { ok: false, error: new SyncError('INTERNAL', 'no result for a batch entry') },
+  );
+}
+
+/**
+ * Guardrails and bulk apply for plans already made: the batch form of {@link decideAndApply},
+ * shared by worker batches and reconciliation. Each plan goes through the same guardrails as
+ * {@link decideAndApply} (nothing to do, protected, dry run, destructive budget and held changes);
+ * the plans left to apply go to the connector's `applyMany` in one call (else `apply` one by one).
+ * Plans that failed together on a shared, non-transient batch failure (see
+ * {@link ISOLATE_BY_BISECTION}) are applied again by bisection: each half with `applyMany`, a single
+ * plan with `apply`. One bad record among 100 thus fails alone for about 2 * log2(100) = 14 more
+ * calls, rather than failing its 99 neighbours (or costing 100 single calls).
+ *
+ * @returns one result per item, in the order given; never throws for a vendor or store error.
+ */
+export async function decideAndApplyMany(input: {
+  loaded: LoadedConnector;
+  store: Store;
+  config: EngineConfig;
+  items: readonly BatchPlan[];
+  now: () => number;
+  budget?: 'events' | 'none';
+}): Promise<BatchItemResult[]> {
+  const { loaded } = input;
+  const results: Array<BatchItemResult | undefined> = input.items.map(() => undefined);
+  const toApply: number[] = [];
+  for (const [index, item] of input.items.entries()) {
+    try {
+      const decided = await decide({ ...input, plan: item.plan, eventIds: item.eventIds });
+      if (decided) results[index] = ok(decided);
+      else toApply.push(index);
+    } catch (err) {
+      results[index] = { ok: false, error: toSyncError(err) };
+    }
+  }
+  const plans = toApply.map((index) => input.items[index]!.plan);
+  const outcomes = await applyIsolating(loaded, plans);
+  for (const [i, index] of toApply.entries()) {
+    const outcome = outcomes[i];
+    results[index] = !outcome
+      ? { ok: false, error: new SyncError('INTERNAL', 'applyMany gave no outcome for a plan') }
+      : outcome.ok
+        ? ok(appliedResult(outcome.plan, outcome.report))
+        : { ok: false, error: outcome.error };
+  }
+  return results.map(
+    (r) => r ?? { ok: false, error: new SyncError('INTERNAL', 'no result for a batch plan') },
+  );
+}
+
+/** Applies plans in bulk; plans that failed together on a non-transient error are bisected. */
+async function applyIsolating(loaded: LoadedConnector, plans: readonly Plan[]): Promise<BulkApplyOutcome[]> {
+  const { definition, ctx } = loaded;
+  if (plans.length === 0) return [];
+  if (plans.length === 1 || !definition.applyMany) {
+    const out: BulkApplyOutcome[] = [];
+    for (const plan of plans) out.push(await applyOne(loaded, plan));
+    return out;
+  }
+  let outcomes: BulkApplyOutcome[];
+  try {
+    outcomes = await definition.applyMany(ctx, plans);
+  } catch (err) {
+    // No single plan's failure (a quota, the configuration): every plan fails with it.
+    const error = toSyncError(err);
+    outcomes = plans.map((plan) => ({ plan, ok: false, error, report: { done: [], skipped: [] } }));
+  }
+  const shared = new Map<SyncError, number>();
+  for (const outcome of outcomes) {
+    if (!outcome.ok) shared.set(outcome.error, (shared.get(outcome.error) ?? 0) + 1);
+  }
+  const redo: number[] = [];
+  for (const [i, outcome] of outcomes.entries()) {
+    if (!outcome.ok && (shared.get(outcome.error) ?? 0) > 1 && ISOLATE_BY_BISECTION.has(outcome.error.code))
+      redo.push(i);
+  }
+  if (redo.length === 0) return outcomes;
+  const half = Math.ceil(redo.length / 2);
+  for (const part of [redo.slice(0, half), redo.slice(half)]) {
+    const again = await applyIsolating(
+      loaded,
+      part.map((i) => plans[i]!),
+    );
+    for (const [j, i] of part.entries()) {
+      const outcome = again[j];
+      if (outcome) outcomes[i] = outcome;
+    }
+  }
+  return outcomes;
+}
+
+async function applyOne(loaded: LoadedConnector, plan: Plan): Promise<BulkApplyOutcome> {
+  try {
+    return { plan, ok: true, report: await loaded.definition.apply(loaded.ctx, plan) };
+  } catch (err) {
+    return { plan, ok: false, error: toSyncError(err), report: { done: [], skipped: [] } };
+  }
+}
+
+function ok(result: SyncResult): BatchItemResult {
+  return { ok: true, result };
 }
 
 async function findHeld(store: Store, plan: Plan): Promise<string | null> {
@@ -128,11 +344,16 @@ async function findHeld(store: Store, plan: Plan): Promise<string | null> {
   );
 }
 
-async function findApproved(store: Store, plan: Plan): Promise<string | null> {
+async function findApproved(store: Store, plan: Plan): Promise<HeldChange | null> {
   const approved = await store.listHeld({ status: 'approved' });
   return (
     approved.find(
       (h) => h.connector === plan.connector && h.kind === plan.kind && h.entityId === plan.entityId,
-    )?.id ?? null
+    ) ?? null
   );
+}
+
+/** Marks an approval used, keeping who approved it. */
+async function consumeApproval(store: Store, approval: HeldChange, now: number): Promise<void> {
+  await store.decideHeld(approval.id, ['approved'], 'applied', approval.decidedBy ?? 'unknown', now);
 }
