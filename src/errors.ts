@@ -88,6 +88,12 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     summary: 'The connector is enabled but its configuration is incomplete.',
   },
+  LEASE_LOST: {
+    status: 503,
+    retryable: false,
+    summary:
+      'This worker could not renew its lease on a job in time; it stops, and another worker takes the job over.',
+  },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

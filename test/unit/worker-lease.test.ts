@@ -1,0 +1,131 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { defineConnector } from '../../src/connector/types.ts';
+import { SyncError } from '../../src/errors.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { createRateLimiter } from '../../src/sync/rate-limiter.ts';
+import type { ConnectorRuntime } from '../../src/sync/runtime.ts';
+import { Worker } from '../../src/sync/worker.ts';
+
+const LEASE = 10_000;
+
+/** A connector whose reads fail transiently; each read moves the clock on by `step`. */
+function flakyRuntime(clock: { t: number }, step: number, reads: { n: number }): ConnectorRuntime {
+  const definition = defineConnector<unknown, unknown, null>({
+    id: 'flaky',
+    kinds: () => ['employee'],
+    connect: () => null,
+    read: async () => {
+      reads.n += 1;
+      clock.t += step;
+      throw new SyncError('VENDOR_UNAVAILABLE', 'vendor down');
+    },
+    plan: ({ desired }) => ({
+      connector: 'flaky',
+      kind: 'employee',
+      entityId: desired.id,
+      target: null,
+      ops: [],
+      notes: [],
+    }),
+    apply: async () => ({ done: [], skipped: [] }),
+    list: async function* () {},
+    keysOfActual: () => [],
+    keysOfDesired: () => [],
+    check: async () => [],
+    init: async () => [],
+  });
+  const ctx = {
+    connector: 'flaky',
+    config: {},
+    client: null,
+    logger: pino({ level: 'silent' }),
+    limiter: createRateLimiter({ limit: 0, intervalMs: 1000 }),
+    now: () => clock.t,
+    state: { get: async () => null, set: async () => {}, delete: async () => {} },
+    entity: async () => null,
+  };
+  return {
+    connectors: new Map([['flaky', { id: 'google-workspace', definition, ctx }]]),
+    jobConnectors: { employee: ['flaky'] },
+  } as unknown as ConnectorRuntime;
+}
+
+async function setup(step: number, renewFails: boolean) {
+  const clock = { t: 1_000_000 };
+  const reads = { n: 0 };
+  const store = new SqliteStore({ path: ':memory:' });
+  await store.migrate();
+  await store.ingest({
+    id: 'evt_1',
+    bodyHash: 'h1',
+    receivedAt: clock.t,
+    status: 'accepted',
+    event: {
+      type: 'employee.updated',
+      known: true,
+      kind: 'employee',
+      timestamp: '2024-01-01T00:00:00.000Z',
+      timestampMs: 1,
+      companyId: '1',
+      entities: [{ id: 'emp-1' }],
+    },
+    body: '{}',
+    jobConnectors: { employee: ['flaky'] },
+  });
+  if (renewFails) store.renewLeases = async () => Promise.reject(new Error('database unreachable'));
+  const worker = new Worker({
+    store,
+    runtime: flakyRuntime(clock, step, reads),
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics(null),
+    config: {
+      concurrency: 1,
+      maxAttempts: 5,
+      quickRetries: 3,
+      backoffBase: 1000,
+      backoffMax: 5000,
+      lease: LEASE,
+      pollInterval: 60_000,
+    },
+    engine: {
+      guardrails: {
+        protectedEmails: [],
+        protectedOrgUnits: [],
+        destructiveLimit: 10,
+        destructiveWindow: 1000,
+      },
+      dryRun: false,
+    },
+    now: () => clock.t,
+  });
+  return { store, worker, reads };
+}
+
+describe('worker leases', () => {
+  it('stops retrying a job whose lease it could not renew, leaving it to the next owner', async () => {
+    const { store, worker, reads } = await setup(LEASE * 0.6, true);
+    worker.start();
+    await worker.idle();
+    await worker.stop();
+    // One attempt; the retry would have started with less than half the lease left.
+    expect(reads.n).toBe(1);
+    const [job] = await store.listJobs({});
+    expect(job?.state).toBe('running');
+    expect(await store.listOutcomes({})).toEqual([]);
+    await store.close();
+  });
+
+  it('keeps quick-retrying while the lease holds', async () => {
+    const { store, worker, reads } = await setup(1, false);
+    worker.start();
+    await worker.idle();
+    await worker.stop();
+    expect(reads.n).toBe(4); // first try + 3 quick retries
+    const [job] = await store.listJobs({});
+    expect(job?.state).toBe('pending');
+    expect((await store.listOutcomes({}))[0]?.result).toBe('failed');
+    await store.close();
+  });
+});
