@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { WebhookReceiver } from '../core/ingest.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
+import { type AdminDeps, registerAdmin } from './admin.ts';
 import { errorHandler } from './errors.ts';
 import { registerWebhookRoute } from './webhook.ts';
 
@@ -14,8 +15,8 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   bodyLimit: number;
-  /** Registers the admin page and API when set (ADMIN_TOKEN configured). */
-  admin?: (app: FastifyInstance) => void;
+  /** The admin page and API, registered only when set (ADMIN_TOKEN configured). */
+  admin?: AdminDeps | undefined;
 }
 
 /**
@@ -56,6 +57,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const text = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(text);
   });
-  if (deps.admin) deps.admin(app);
+  if (deps.admin) registerAdmin(app, deps.admin);
   return app;
 }

@@ -47,7 +47,16 @@ export async function testApp(
     dropFields: config.privacy.dropFields,
     jobConnectors: {},
   });
-  const app = buildApp({ store, ingestor, metrics, logger, bodyLimit: config.webhook.bodyLimit });
+  const app = buildApp({
+    store,
+    ingestor,
+    metrics,
+    logger,
+    bodyLimit: config.webhook.bodyLimit,
+    admin: config.admin.token
+      ? { store, token: config.admin.token, enabledConnectors: config.connectors }
+      : undefined,
+  });
   await app.ready();
   return {
     app,
