@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/types.ts';
-import { Ingestor } from './core/ingest.ts';
+import { createReceiver } from './core/ingest.ts';
 import { buildApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { type ReconcileScheduler, startReconcileScheduler } from './reconcile/scheduler.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { type ConnectorRuntime, createConnectorRuntime } from './sync/runtime.ts';
@@ -16,6 +17,8 @@ export interface RunningService {
   worker: Worker;
   runtime: ConnectorRuntime;
   metrics: Metrics;
+  /** Scheduled reconciliation (null when `reconcile.schedule` is `off` or no connector is enabled). */
+  reconcile?: ReconcileScheduler | null;
   /** The address it listens on, e.g. http://127.0.0.1:3000. */
   url: string;
   /** Graceful stop: no new requests, in-flight commits and jobs finish, the store closes. */
@@ -31,17 +34,26 @@ export async function startService(options: {
   extraStart?: (service: Omit<RunningService, 'close' | 'url'>) => Promise<() => Promise<void>>;
 }): Promise<RunningService> {
   const { config, logger } = options;
-  const store = await openStore(config, options.cwd);
+  const store = await openStore(config, options.cwd, logger.child({ component: 'store' }));
   try {
     const metrics = createMetrics(store, { defaultMetrics: true });
     const runtime = await createConnectorRuntime({ config, store, logger });
-    const ingestor = new Ingestor({
+    const ingestor = createReceiver({
       store,
       secrets: () => config.webhook.secrets,
       dropFields: config.privacy.dropFields,
       jobConnectors: runtime.jobConnectors,
     });
-    const app = buildApp({ store, ingestor, metrics, logger, bodyLimit: config.webhook.bodyLimit });
+    const app = buildApp({
+      store,
+      ingestor,
+      metrics,
+      logger,
+      bodyLimit: config.webhook.bodyLimit,
+      admin: config.admin.token
+        ? { store, token: config.admin.token, enabledConnectors: config.connectors }
+        : undefined,
+    });
     const worker = new Worker({
       store,
       runtime,
@@ -59,6 +71,7 @@ export async function startService(options: {
     if (options.listen !== false) {
       url = await app.listen({ port: config.port, host: config.host });
     }
+    const reconcile = startReconcileScheduler({ config, store, runtime, logger });
     return {
       app,
       store,
@@ -66,8 +79,10 @@ export async function startService(options: {
       runtime,
       metrics,
       url,
+      reconcile,
       close: async () => {
         await app.close();
+        if (reconcile) await reconcile.stop();
         if (stopExtra) await stopExtra();
         await worker.stop();
         await store.close();

@@ -1,6 +1,11 @@
 import { loadConfig } from '../config/load.ts';
 import { isSyncError } from '../errors.ts';
+import { checkCommand } from './commands/check.ts';
 import { eventsCommand } from './commands/events.ts';
+import { heldCommand } from './commands/held.ts';
+import { importCommand } from './commands/import.ts';
+import { initCommand } from './commands/init.ts';
+import { reconcileCommand } from './commands/reconcile.ts';
 import { sendTestCommand } from './commands/send-test.ts';
 import { serveCommand } from './commands/serve.ts';
 import { type CliDeps, type Command, type CommandContext, EXIT } from './io.ts';
@@ -9,6 +14,11 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   events: eventsCommand,
   'send-test': sendTestCommand,
+  held: heldCommand,
+  check: checkCommand,
+  init: initCommand,
+  reconcile: reconcileCommand,
+  import: importCommand,
 };
 
 const HELP = `growrk-sync: GroWrk webhooks into Google Workspace and HubSpot
@@ -20,9 +30,17 @@ commands:
   events list [--status S] [--type T] [--limit N] [--json]
   events show ID [--json]                   an event, its jobs and outcomes
   events replay ID... | --status dead       queue sync jobs again
+  held list [--status S] [--json]           changes the guardrails hold for approval
+  held approve ID... | held reject ID...    apply (without the budget) or drop held changes
+  check [--connector NAME] [--json]         validate config; try each connector's credentials and scopes
+  init [--connector NAME] [--dry-run] [--json]   create what the targets need (idempotent)
   send-test EVENT_TYPE [--url] [--secret] [--file]   sign a sample as GroWrk does and post it
+  reconcile [--dry-run] [--connector NAME] [--yes] [--json]
+                                            plan every entity against each target; apply unless --dry-run
+  import FILE [--kind employee|product] [--timestamp ISO] [--json]
+                                            seed the projection from JSON lines of events or a CSV
 
-exit codes: 0 success, 1 failure, 2 bad usage or configuration`;
+exit codes: 0 success, 1 failure, 2 bad usage or configuration; reconcile --dry-run: 3 drift found`;
 
 /** Runs one command line; returns the exit code. Never calls process.exit. */
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {

@@ -1,9 +1,17 @@
 // `npm run bench [-- section...]`: prints figures measured side by side in one run.
-// Sections: ingest (default: all that exist).
+// Sections: ingest, offboarding, postgres, hubspot, reconcile (default: all that exist).
+import { benchHubSpotBulk } from './hubspot-bulk.ts';
 import { benchIngest } from './ingest.ts';
+import { benchOffboarding } from './offboarding.ts';
+import { benchPostgres } from './postgres.ts';
+import { benchReconcile } from './reconcile.ts';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest({ total: 5000, concurrency: 64 }),
+  offboarding: () => benchOffboarding({ total: 1000, concurrency: 16 }),
+  postgres: () => benchPostgres(),
+  hubspot: () => benchHubSpotBulk({ total: 10_000, limit: 190 }),
+  reconcile: () => benchReconcile(),
 };
 
 const wanted = process.argv.slice(2);

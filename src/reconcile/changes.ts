@@ -1,0 +1,71 @@
+/**
+ * Plans as reconciliation reports them: the action a plan amounts to, its ops without the
+ * connector's arguments, the destructive and non-destructive halves, and capped samples.
+ */
+import type { Plan } from '../connector/types.ts';
+import type { ChangeAction, ChangeOp, PlanCounts, Sample } from './types.ts';
+
+/** Examples kept per reported list (the count is always exact). */
+export const SAMPLE_SIZE = 200;
+
+/** What a plan amounts to, strongest first: suspend, reactivate, other destructive, create, update. */
+export function actionOf(plan: Plan): ChangeAction {
+  if (plan.ops.some((op) => op.type === 'suspend')) return 'suspend';
+  if (plan.ops.some((op) => op.type === 'reactivate')) return 'reactivate';
+  if (plan.ops.some((op) => op.destructive)) return 'destructive';
+  if (plan.ops.some((op) => op.type === 'create' || op.type.startsWith('create-'))) return 'create';
+  return 'update';
+}
+
+/** The ops as printed and stored: no connector arguments. */
+export function opsOf(plan: Plan): ChangeOp[] {
+  return plan.ops.map((op) => ({
+    type: op.type,
+    destructive: op.destructive,
+    description: op.description,
+    changes: op.changes ?? [],
+  }));
+}
+
+/** True when the plan has at least one destructive op. */
+export function isDestructive(plan: Plan): boolean {
+  return plan.ops.some((op) => op.destructive);
+}
+
+/** The plan without its destructive ops (what may still be applied when they are withheld). */
+export function withoutDestructive(plan: Plan): Plan {
+  return { ...plan, ops: plan.ops.filter((op) => !op.destructive) };
+}
+
+/** A growing count with the first {@link SAMPLE_SIZE} examples. */
+export class SampleList {
+  count = 0;
+  private readonly items: string[] = [];
+
+  add(item: string): void {
+    this.count += 1;
+    if (this.items.length < SAMPLE_SIZE) this.items.push(item);
+  }
+
+  toJSON(): Sample {
+    return { count: this.count, sample: [...this.items] };
+  }
+}
+
+/** Zeroed plan counts. */
+export function emptyCounts(): PlanCounts {
+  return { create: 0, update: 0, suspend: 0, reactivate: 0, destructive: 0, protected: 0 };
+}
+
+/** Adds one change to the counts. */
+export function countChange(counts: PlanCounts, action: ChangeAction, protectedBy: string | null): void {
+  if (protectedBy !== null) counts.protected += 1;
+  else counts[action] += 1;
+}
+
+/** How a listed record is named in reports: its e-mail key, else its first keys. */
+export function labelOfKeys(keys: readonly string[]): string {
+  const email = keys.find((k) => k.startsWith('email:'));
+  if (email) return email.slice('email:'.length);
+  return keys.slice(0, 2).join(' ') || '(no key)';
+}
