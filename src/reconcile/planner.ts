@@ -42,6 +42,8 @@ export interface ConnectorPlan {
   uncheckedMissing: number;
   /** Entities known only from references: matched or not, never planned (as on the event path). */
   referenceOnly: number;
+  /** Entities with sync jobs pending or running: left to the event path, not planned here. */
+  inFlight: number;
   notes: SampleList;
   /** Plans that could not be made (a connector bug), as errors. */
   errors: Array<{ code: string; message: string }>;
@@ -65,16 +67,34 @@ export async function planConnector(input: {
     withoutTarget: new SampleList(),
     uncheckedMissing: 0,
     referenceOnly: 0,
+    inFlight: 0,
     notes: new SampleList(),
     errors: [],
   };
   const kinds = loaded.definition.kinds(loaded.ctx.config);
   const done = await Promise.all(kinds.map((kind) => planKind({ ...input, kind, result })));
+  // An entity whose sync job is pending or running is the event path's: its job plans from a
+  // fresher read, and two writers must not race on it (or take the budget twice).
+  const busy = await entitiesInFlight(input.store, loaded.id);
   for (const kind of done) {
     result.kinds.push(kind.listing);
-    result.plans.push(...kind.plans);
+    for (const plan of kind.plans) {
+      if (busy.has(`${plan.kind}:${plan.entityId}`)) result.inFlight += 1;
+      else result.plans.push(plan);
+    }
   }
   return result;
+}
+
+/** `kind:id` of every entity with a pending or running sync job of `connector`. */
+async function entitiesInFlight(store: Store, connector: string): Promise<Set<string>> {
+  const busy = new Set<string>();
+  for (const state of ['pending', 'running'] as const) {
+    for (const job of await store.listJobs({ state, limit: 1_000_000 })) {
+      if (job.connector === connector) busy.add(`${job.kind}:${job.entityId}`);
+    }
+  }
+  return busy;
 }
 
 /** What the plan phase found for one kind. */

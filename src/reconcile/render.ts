@@ -113,6 +113,11 @@ function connectorLines(c: ConnectorReport, dryRun: boolean): string[] {
       `  ? ${plural(c.referenceOnly, 'entity', 'entities')} known only from references in other events (synced once GroWrk sends them in full)`,
     );
   }
+  if (c.inFlight > 0) {
+    lines.push(
+      `  ? ${plural(c.inFlight, 'entity', 'entities')} with sync jobs in flight: left to the event path, not changed by this run`,
+    );
+  }
   if (c.notes.count > 0) lines.push(`  ? ${plural(c.notes.count, 'note')}: ${sample(c.notes, 5, '; ')}`);
   for (const e of c.errors) lines.push(`  ERROR ${e.code}: ${e.message}`);
   return lines;

@@ -210,6 +210,7 @@ function connectorReport(
     withoutTarget: plan.withoutTarget.toJSON(),
     uncheckedMissing: plan.uncheckedMissing,
     referenceOnly: plan.referenceOnly,
+    inFlight: plan.inFlight,
     notes: plan.notes.toJSON(),
     calls: {
       actual: counted.started(),

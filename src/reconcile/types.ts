@@ -117,6 +117,8 @@ export interface ConnectorReport {
    * not synced until GroWrk sends them in full, as on the event path.
    */
   referenceOnly: number;
+  /** Entities with sync jobs pending or running, left to the event path. */
+  inFlight: number;
   /** Notes of plans that need no change (e.g. "suspended by someone else"), as `kind:id: note`. */
   notes: Sample;
   calls: CallReport;

@@ -369,6 +369,22 @@ describe('reconcile', () => {
     expect(third.code).toBe(0);
   });
 
+  it('leaves entities with sync jobs in flight to the event path', async () => {
+    await convergedWorld();
+    await w.ingest([envelope('employee.offboarded', [employee(3, { status: 'offboarded' })], LATER)]);
+    await w.store.enqueueJobs([
+      { connector: 'google-workspace', kind: 'employee', entityId: 'emp-3', eventId: null, runAt: Date.now() },
+    ]);
+    w.clearCalls();
+    const dry = await w.cli(['reconcile', '--dry-run', '--connector', 'google-workspace', '--json']);
+    const run = report(dry.stdout);
+    expect(run.connectors[0]?.inFlight).toBe(1);
+    expect(run.connectors[0]?.changes.map((c) => c.entityId)).not.toContain('emp-3');
+    const text = await w.cli(['reconcile', '--dry-run', '--connector', 'google-workspace']);
+    expect(text.stdout).toContain('1 entity with sync jobs in flight: left to the event path');
+    expect(writes()).toEqual([]);
+  });
+
   it('answers usage errors with exit 2', async () => {
     const bad = await w.cli(['reconcile', '--connector', 'salesforce']);
     expect(bad.code).toBe(2);
