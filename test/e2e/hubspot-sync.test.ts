@@ -3,12 +3,12 @@
  * (`startService`, port 0, SQLite in a file), signed GroWrk webhooks over HTTP, the worker's
  * single and batch paths, and effects read back from the HubSpot emulator.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { signBody } from '../../src/growrk/signature.ts';
 import { createLogger } from '../../src/log.ts';
@@ -19,6 +19,7 @@ import {
   startHubSpotEmulator,
 } from '../fakes/hubspot/index.ts';
 import type { RecordedCall } from '../fakes/shared/recorder.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
 const SECRET = 'e2e-hubspot-secret';
@@ -429,19 +430,7 @@ describe('HubSpot sync through the service', () => {
 
     const cliEmu = await emulator();
     const env = envFor(cliEmu);
-    const cli = async () => {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(['init', '--json'], {
-        env,
-        cwd: '/nonexistent',
-        stdout: { write: (s: string) => (stdout += s) },
-        stderr: { write: (s: string) => (stderr += s) },
-        fetch,
-        untilSignal: () => new Promise(() => {}),
-      });
-      return { code, stdout, stderr };
-    };
+    const cli = () => runCliCaptured(['init', '--json'], env);
     const firstRun = await cli();
     expect(firstRun.code, firstRun.stderr).toBe(0);
     expect(writes(cliEmu).length).toBeGreaterThan(0);

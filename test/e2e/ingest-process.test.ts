@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import { signBody } from '../../src/growrk/signature.ts';
 import { EVENT_TYPES } from '../../src/growrk/types.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 import { fixture, SENSITIVE_VALUES } from '../helpers/fixtures.ts';
 import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
 
@@ -15,18 +15,7 @@ afterEach(async () => {
   for (const s of services.splice(0)) if (s.child.exitCode === null) await s.kill9();
 });
 
-function cli(argv: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  return runCli(argv, {
-    env,
-    cwd: '/nonexistent',
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    fetch,
-    untilSignal: () => new Promise(() => {}),
-  }).then((code) => ({ code, stdout, stderr }));
-}
+const cli = (argv: string[], env: Record<string, string>) => runCliCaptured(argv, env);
 
 /** A 1.7 KB employee webhook body, unique per `n`. */
 function employeeBody(n: number): string {

@@ -3,29 +3,21 @@
  * benchmark: GroWrk employee bodies for many distinct people, seeding the Directory emulator with
  * what a playbook removes, signed posts, an in-process CLI runner, and a bounded condition wait.
  */
-import { runCli } from '../../src/cli/main.ts';
+import { RECORD_FIELDS } from '../../connectors/google-workspace/model.ts';
 import { signBody } from '../../src/growrk/signature.ts';
 import type { DirectoryUser, GoogleEmulator, UserSeed } from '../fakes/google-directory/index.ts';
 import type { RecordedCall } from '../fakes/shared/recorder.ts';
+import { type CliRun, runCliCaptured } from './cli.ts';
 import { fixtureBodies } from './fixtures.ts';
 
 /** The custom schema name the connector writes its suspension record into (config default). */
 export const SCHEMA = 'GrowrkSync';
 
-const RECORD_FIELDS = [
-  'suspendedAt',
-  'suspendedBy',
-  'growrkEventId',
-  'growrkOffboardedAt',
-  'orgUnitBefore',
-  'reactivatedAt',
-];
-
 /** Creates the custom schema as `init` would (for tests that do not run `init` themselves). */
 export function seedSchema(emu: GoogleEmulator): void {
   emu.state.addSchema({
     schemaName: SCHEMA,
-    fields: RECORD_FIELDS.map((fieldName) => ({ fieldName, fieldType: 'STRING' })),
+    fields: RECORD_FIELDS.map(({ fieldName }) => ({ fieldName, fieldType: 'STRING' })),
   });
 }
 
@@ -110,21 +102,8 @@ export async function postSigned(
 }
 
 /** Runs the CLI in this process with `env`; collects its output. */
-export async function cli(
-  argv: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env,
-    cwd: '/nonexistent',
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    fetch,
-    untilSignal: () => new Promise(() => {}),
-  });
-  return { code, stdout, stderr };
+export function cli(argv: string[], env: Record<string, string>): Promise<CliRun> {
+  return runCliCaptured(argv, env);
 }
 
 /**

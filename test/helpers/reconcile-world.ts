@@ -3,10 +3,10 @@
  * a projection fed through the real ingest path, and the CLI run in-process against all of it
  * (configuration from env, as `npx growrk-sync` gets it).
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/types.ts';
 import { Ingestor } from '../../src/core/ingest.ts';
@@ -15,6 +15,9 @@ import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { createConnectorRuntime } from '../../src/sync/runtime.ts';
 import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-directory/index.ts';
 import { type HubSpotEmulator, startHubSpotEmulator } from '../fakes/hubspot/index.ts';
+import { type CliRun, runCliCaptured } from './cli.ts';
+
+export type { CliRun };
 
 /** The custom schema the Google connector writes its suspension record into. */
 export const SCHEMA = 'GrowrkSync';
@@ -26,13 +29,6 @@ const SCHEMA_FIELDS = [
   'orgUnitBefore',
   'reactivatedAt',
 ];
-
-/** What one CLI run printed and answered. */
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** The emulators, the store and a way to run the CLI. */
 export interface World {
@@ -113,27 +109,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     dir,
     env,
     config,
-    async cli(args, extra = {}) {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(args, {
-        env: { ...env, ...extra },
-        cwd: dir,
-        stdout: {
-          write: (chunk: string) => {
-            stdout += chunk;
-          },
-        },
-        stderr: {
-          write: (chunk: string) => {
-            stderr += chunk;
-          },
-        },
-        fetch: globalThis.fetch,
-        untilSignal: () => new Promise(() => {}),
-      });
-      return { code, stdout, stderr };
-    },
+    cli: (args, extra = {}) => runCliCaptured(args, { ...env, ...extra }, dir),
     async ingest(bodies) {
       await Promise.all(
         bodies.map(async (body) => {

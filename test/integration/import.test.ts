@@ -2,13 +2,14 @@
  * `import FILE` through the CLI, in-process, on a SQLite store in a file: JSON lines of webhook
  * bodies and CSV of employees or products, with bad rows reported by line number.
  */
+
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import type { ImportSummary } from '../../src/reconcile/import.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { type CliRun, runCliCaptured } from '../helpers/cli.ts';
 import { fixture, SENSITIVE_VALUES } from '../helpers/fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gs-import-'));
@@ -27,18 +28,12 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    env: { NODE_ENV: 'test', DATABASE_URL: `sqlite:${join(dir, 'store.db')}`, LOG_LEVEL: 'silent' },
-    cwd: dir,
-    stdout: { write: (c: string) => (stdout += c) },
-    stderr: { write: (c: string) => (stderr += c) },
-    fetch: globalThis.fetch,
-    untilSignal: () => new Promise(() => {}),
-  });
-  return { code, stdout, stderr };
+function cli(args: string[]): Promise<CliRun> {
+  return runCliCaptured(
+    args,
+    { NODE_ENV: 'test', DATABASE_URL: `sqlite:${join(dir, 'store.db')}`, LOG_LEVEL: 'silent' },
+    dir,
+  );
 }
 
 function file(name: string, text: string): string {

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import { signBody } from '../../src/growrk/signature.ts';
 import { testApp } from '../helpers/app.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 import { fixture, fixtureBodies } from '../helpers/fixtures.ts';
 
 const SECRET = 'test-secret';
@@ -49,15 +49,11 @@ describe('POST /webhooks/growrk', () => {
     expect(again.statusCode).toBe(200);
     expect(again.json()).toEqual({ id: ids.get('employee.created'), duplicate: true });
 
-    let stdout = '';
-    const code = await runCli(['events', 'list', '--json', '--limit', '100'], {
-      env: { DATABASE_URL: `sqlite:${db}` },
-      cwd: dir,
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: () => true },
-      fetch,
-      untilSignal: () => new Promise(() => {}),
-    });
+    const { code, stdout } = await runCliCaptured(
+      ['events', 'list', '--json', '--limit', '100'],
+      { DATABASE_URL: `sqlite:${db}` },
+      dir,
+    );
     expect(code).toBe(0);
     const listed = JSON.parse(stdout) as Array<{ id: string; type: string; status: string }>;
     expect(listed).toHaveLength(10);
