@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import type { WalSync } from './wal-sync.ts';
 
 interface Pending {
   work: () => unknown;
@@ -9,8 +10,9 @@ interface Pending {
 /**
  * Group commit for a synchronous SQLite connection: write work queued in the same turn of the
  * event loop (and while a commit is running) runs in one transaction, each piece inside its own
- * savepoint, so one failure rejects only its caller. Every caller's promise resolves only after
- * the shared COMMIT has returned, which with `synchronous=FULL` means the WAL is on disk.
+ * savepoint, so one failure rejects only its caller. Every caller's promise resolves only once
+ * the shared commit is on disk: after COMMIT itself (`synchronous=FULL`), or, with a {@link WalSync},
+ * after its fsync of the WAL, which runs off this thread while the next batch already executes.
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -20,9 +22,12 @@ export class GroupCommitter {
   /** Number of commits and of writes they carried, for metrics and the benchmark. */
   readonly stats = { commits: 0, writes: 0 };
 
-  constructor(db: DatabaseSync, afterCommit: () => void) {
+  private readonly walSync: WalSync | null;
+
+  constructor(db: DatabaseSync, afterCommit: () => void, walSync: WalSync | null = null) {
     this.db = db;
     this.afterCommit = afterCommit;
+    this.walSync = walSync;
   }
 
   /** Queues `work` to run inside the next shared transaction. */
@@ -73,16 +78,34 @@ export class GroupCommitter {
     }
     this.stats.commits += 1;
     this.stats.writes += batch.length;
-    batch.forEach((item, i) => {
-      const result = results[i]!;
-      if (result.ok) item.resolve(result.value);
-      else item.reject(result.error);
-    });
-    this.afterCommit();
+    const settle = () => {
+      batch.forEach((item, i) => {
+        const result = results[i]!;
+        if (result.ok) item.resolve(result.value);
+        else item.reject(result.error);
+      });
+      this.afterCommit();
+    };
+    if (!this.walSync) return settle();
+    this.inFlight += 1;
+    this.walSync.durable().then(
+      () => {
+        this.inFlight -= 1;
+        settle();
+      },
+      (err: unknown) => {
+        // Committed but not known to be on disk: the callers hear of a failure (a webhook is
+        // answered 503 and redelivered, then found as a duplicate), never of a success.
+        this.inFlight -= 1;
+        for (const item of batch) item.reject(err);
+      },
+    );
   }
 
-  /** Resolves once everything queued so far is committed. */
+  private inFlight = 0;
+
+  /** Resolves once everything queued so far is committed and durable. */
   async drain(): Promise<void> {
-    if (this.queue.length > 0 || this.scheduled) await this.run(() => undefined);
+    if (this.queue.length > 0 || this.scheduled || this.inFlight > 0) await this.run(() => undefined);
   }
 }
