@@ -373,7 +373,13 @@ describe('reconcile', () => {
     await convergedWorld();
     await w.ingest([envelope('employee.offboarded', [employee(3, { status: 'offboarded' })], LATER)]);
     await w.store.enqueueJobs([
-      { connector: 'google-workspace', kind: 'employee', entityId: 'emp-3', eventId: null, runAt: Date.now() },
+      {
+        connector: 'google-workspace',
+        kind: 'employee',
+        entityId: 'emp-3',
+        eventId: null,
+        runAt: Date.now(),
+      },
     ]);
     w.clearCalls();
     const dry = await w.cli(['reconcile', '--dry-run', '--connector', 'google-workspace', '--json']);

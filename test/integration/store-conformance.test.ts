@@ -950,6 +950,98 @@ describe.each(harnesses)('$name store', (harness) => {
           expect(j.eventIds).toContain(newestId);
       }
     });
+
+    it('answers ingests made at the same moment as one-by-one ingests in call order would', async () => {
+      // One entity updated by 40 concurrent ingests with shuffled timestamps, after one stored
+      // earlier: only an event newer than everything before it (in call order) changes the snapshot
+      // and joins the pending jobs, which keep the earliest run time and their event ids in order.
+      const random = rng(7);
+      const base = Date.parse('2024-06-01T00:00:00Z');
+      const first = employee('emp-1', new Date(base).toISOString(), { jobTitle: 'title-0' }, T0);
+      await store.ingest(first);
+      const updates = shuffle(
+        Array.from({ length: 40 }, (_, v) => ({ v: v + 1, ts: base + (v + 1) * 60_000 })),
+        random,
+      ).map(({ v, ts }, n) => ({
+        ts,
+        input: employee('emp-1', new Date(ts).toISOString(), { jobTitle: `title-${v}` }, T0 + 1 + n),
+      }));
+      // A second copy of one body inside the burst, and a copy of the stored one.
+      const copy = { ...updates[5]!.input, id: newId('evt', T0 + 100), receivedAt: T0 + 100 };
+      const copyOfFirst = { ...first, id: newId('evt', T0 + 101), receivedAt: T0 + 101 };
+      const all = [...updates.map((u) => u.input), copy, copyOfFirst];
+      const results = await Promise.all(all.map((i) => store.ingest(i)));
+
+      const advancing: string[] = [first.id];
+      let newest = base;
+      updates.forEach((u, n) => {
+        const advances = u.ts > newest;
+        if (advances) {
+          newest = u.ts;
+          advancing.push(u.input.id);
+        }
+        expect(results[n]).toEqual({
+          id: u.input.id,
+          duplicate: false,
+          status: 'accepted',
+          jobs: advances ? 2 : 0,
+        });
+      });
+      expect(results[40]).toEqual({ id: updates[5]!.input.id, duplicate: true, status: 'accepted', jobs: 0 });
+      expect(results[41]).toEqual({ id: first.id, duplicate: true, status: 'accepted', jobs: 0 });
+      expect(await store.getEvent(copy.id)).toBeNull();
+      expect(await store.listEvents({ limit: 100 })).toHaveLength(41);
+
+      const snapshot = await store.getEntity('employee', 'emp-1');
+      expect(snapshot?.ts).toBe(base + 40 * 60_000);
+      expect(snapshot?.data.jobTitle).toBe('title-40');
+      expect(snapshot?.eventId).toBe(advancing[advancing.length - 1]);
+      const pending = await store.listJobs({ state: 'pending' });
+      expect(pending).toHaveLength(2);
+      for (const j of pending) expect(j).toMatchObject({ eventIds: advancing, runAt: T0 });
+    });
+
+    it('caps the event ids of a job fed by many concurrent ingests', async () => {
+      const base = Date.parse('2024-06-01T00:00:00Z');
+      const at = (v: number) => new Date(base + v * 60_000).toISOString();
+      const first = employee('emp-1', at(0), { jobTitle: 'title-0' }, T0);
+      await store.ingest(first);
+      const burst = Array.from({ length: 60 }, (_, v) =>
+        employee('emp-1', at(v + 1), { jobTitle: `title-${v + 1}` }, T0 + 1 + v),
+      );
+      await Promise.all(burst.map((i) => store.ingest(i)));
+      // A fresh entity whose pending job is created by the burst itself.
+      const fresh = Array.from({ length: 60 }, (_, v) =>
+        employee('emp-2', at(v + 1), { jobTitle: `title-${v + 1}` }, T0 + 1 + v),
+      );
+      await Promise.all(fresh.map((i) => store.ingest(i)));
+      const pending = await store.listJobs({ state: 'pending' });
+      expect(pending).toHaveLength(4);
+      for (const j of pending.filter((x) => x.entityId === 'emp-1'))
+        expect(j.eventIds).toEqual([first.id, ...burst.slice(0, 49).map((i) => i.id)]);
+      for (const j of pending.filter((x) => x.entityId === 'emp-2'))
+        expect(j.eventIds).toEqual(fresh.slice(0, 50).map((i) => i.id));
+      expect((await store.getEntity('employee', 'emp-2'))?.data.jobTitle).toBe('title-60');
+    });
+
+    it('fails only the ingest that cannot be stored, not those made at the same moment', async () => {
+      const stored = employee('emp-1', '2024-06-01T00:00:00Z', {}, T0);
+      await store.ingest(stored);
+      // Same id as a stored event, another body: the inbox refuses it.
+      const clash = { ...employee('emp-2', '2024-06-01T00:00:00Z', {}, T0 + 1), id: stored.id };
+      const before = employee('emp-3', '2024-06-01T00:00:00Z', {}, T0 + 2);
+      const after = employee('emp-4', '2024-06-01T00:00:00Z', {}, T0 + 3);
+      const copy = { ...after, id: newId('evt', T0 + 4) };
+      const results = await Promise.allSettled([before, clash, after, copy].map((i) => store.ingest(i)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(results[0]).toMatchObject({ value: { id: before.id, duplicate: false, jobs: 2 } });
+      expect(results[2]).toMatchObject({ value: { id: after.id, duplicate: false, jobs: 2 } });
+      expect(results[3]).toMatchObject({ value: { id: after.id, duplicate: true, jobs: 0 } });
+      expect(await store.getEntity('employee', 'emp-2')).toBeNull();
+      expect(await store.countEntities('employee')).toBe(3);
+      expect((await store.getEvent(stored.id))?.bodyHash).toBe(stored.bodyHash);
+      expect(await store.countJobs()).toEqual({ pending: 6, running: 0, done: 0, dead: 0 });
+    });
   });
 });
 

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { newId } from '../../core/ids.ts';
-import { type EntitySnapshot, needsSync, project, projectionInputs } from '../../core/projection.ts';
+import {
+  type EntitySnapshot,
+  needsSync,
+  type ProjectionInput,
+  project,
+  projectionInputs,
+} from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
 import {
   entityFromRow,
@@ -37,6 +43,7 @@ import {
   resolveConnection,
   sqlState,
 } from './connection.ts';
+import { BatchQueue, type ItemResult } from './group-commit.ts';
 import { POSTGRES_LATEST_VERSION, POSTGRES_MIGRATIONS } from './migrations.ts';
 import { JOBS_CHANNEL, JobsListener, jobsPayload } from './notify.ts';
 
@@ -49,6 +56,10 @@ const TRANSIENT = ['40P01', '40001'] as const;
 /** Plus a unique violation, for the job transactions whose race with an insert ends in one. */
 const TRANSIENT_OR_UNIQUE = [...TRANSIENT, '23505'] as const;
 const MAX_TX_ATTEMPTS = 4;
+/** Most ingests one transaction carries: big enough to amortise a commit, small enough to stay quick. */
+const MAX_INGEST_BATCH = 200;
+/** Ingest transactions one store runs at once (the next batch gathers while these commit). */
+const MAX_INGEST_BATCHES_IN_FLIGHT = 2;
 
 /** Where the store reports errors it handles itself (pool, listener); pino's `warn` fits. */
 export interface PostgresStoreLogger {
@@ -67,7 +78,7 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
 
 /**
  * The PostgreSQL store, for several instances on one database: per-call transactions at READ
- * COMMITTED, entity rows locked in a fixed order, jobs claimed with `FOR UPDATE SKIP LOCKED`,
+ * COMMITTED (concurrent ingests share one, group commit), entity rows locked in a fixed order, jobs claimed with `FOR UPDATE SKIP LOCKED`,
  * wake-ups across instances by `LISTEN/NOTIFY`, budgets serialised by advisory locks.
  */
 export class PostgresStore implements Store {
@@ -82,6 +93,15 @@ export class PostgresStore implements Store {
   private readonly listeners = new Set<() => void>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly reported = new WeakSet<Error>();
+  /** Group commit: concurrent ingests share a transaction. */
+  private readonly ingests = new BatchQueue<IngestInput, IngestResult>(
+    {
+      runBatch: (inputs) => this.ingestBatch(inputs),
+      maxBatch: MAX_INGEST_BATCH,
+      maxInFlight: MAX_INGEST_BATCHES_IN_FLIGHT,
+    },
+    (input) => input.bodyHash,
+  );
   private closed = false;
   private unreachable = false;
   /** Transactions committed, and re-runs after a deadlock, serialization failure or lost race. */
@@ -282,121 +302,285 @@ export class PostgresStore implements Store {
   // --- inbox and projection ---------------------------------------------------------
 
   ingest(input: IngestInput): Promise<IngestResult> {
-    return this.op(async () => {
-      const result = await this.tx((c) => this.ingestIn(c, input));
-      if (result.jobs > 0) this.wake();
-      return result;
+    return this.op(() => this.ingests.run(input));
+  }
+
+  /**
+   * One batch of ingests, in arrival order, in one transaction (re-run whole after a deadlock or
+   * serialization failure). Wakes job listeners once it has committed.
+   */
+  private async ingestBatch(inputs: readonly IngestInput[]): Promise<Array<ItemResult<IngestResult>>> {
+    const results = await this.tx((c) => this.ingestBatchIn(c, inputs));
+    if (results.some((r) => r.jobs > 0)) this.wake();
+    return results.map((value) => ({ ok: true, value }));
+  }
+
+  /**
+   * Stores a batch of events with the same outcome as storing them one by one in arrival order:
+   * bodies deduplicated by one insert, the touched entities locked and read once, projected in
+   * memory event by event, then written with one upsert each for entities and jobs.
+   */
+  private async ingestBatchIn(c: Queryable, inputs: readonly IngestInput[]): Promise<IngestResult[]> {
+    // The first item of each body hash is inserted; later ones in this batch are its duplicates.
+    const firstOfHash = new Map<string, number>();
+    const fresh: number[] = [];
+    inputs.forEach((input, i) => {
+      if (!firstOfHash.has(input.bodyHash)) {
+        firstOfHash.set(input.bodyHash, i);
+        fresh.push(i);
+      }
+    });
+    // Inserted in body-hash order: two batches waiting on each other's uncommitted bodies would
+    // otherwise be able to deadlock.
+    const rows = fresh
+      .map((i) => inputs[i]!)
+      .sort((a, b) => compare(a.bodyHash, b.bodyHash))
+      .map((input) => {
+        const event = input.event;
+        const kind = event?.kind ?? null;
+        return {
+          input,
+          type: event?.type ?? input.type ?? null,
+          keys: event && kind ? event.entities.map((e) => entityKey(kind, e.id)) : [],
+        };
+      });
+    const inserted = await c.query<Row>(
+      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys)
+       SELECT id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+                     $9::text[], $10::text[], $11::text[])
+              WITH ORDINALITY AS t(id, body_hash, type, company_id, growrk_ts, received_at, status, error_code,
+                                   error_message, body, entity_keys, n)
+        ORDER BY n
+       ON CONFLICT (body_hash) DO NOTHING RETURNING body_hash`,
+      [
+        rows.map((r) => r.input.id),
+        rows.map((r) => r.input.bodyHash),
+        rows.map((r) => r.type),
+        rows.map((r) => r.input.event?.companyId ?? null),
+        rows.map((r) => r.input.event?.timestamp ?? null),
+        rows.map((r) => r.input.receivedAt),
+        rows.map((r) => r.input.status),
+        rows.map((r) => r.input.error?.code ?? null),
+        rows.map((r) => r.input.error?.message ?? null),
+        rows.map((r) => r.input.body),
+        rows.map((r) => JSON.stringify(r.keys)),
+      ],
+    );
+    const insertedHashes = new Set(inserted.rows.map((r) => String(r.body_hash)));
+    // Bodies seen before (possibly committed a moment ago by a concurrent delivery, which this
+    // statement, a new snapshot, sees).
+    const earlier = new Map<string, { id: string; status: IngestResult['status'] }>();
+    const conflicted = rows.filter((r) => !insertedHashes.has(r.input.bodyHash)).map((r) => r.input.bodyHash);
+    if (conflicted.length > 0) {
+      const existing = await c.query<Row>(
+        'SELECT id, status, body_hash FROM inbox WHERE body_hash = ANY($1::text[])',
+        [conflicted],
+      );
+      for (const row of existing.rows) {
+        earlier.set(String(row.body_hash), {
+          id: String(row.id),
+          status: row.status as IngestResult['status'],
+        });
+      }
+      for (const hash of conflicted) {
+        if (!earlier.has(hash)) throw new Error('inbox: body hash conflicted but no row has it');
+      }
+    }
+
+    // What each stored event projects, in arrival order.
+    const projecting: Array<{ index: number; inputs: ProjectionInput[] }> = [];
+    const touched = new Map<string, { kind: EntityKind; id: string }>();
+    for (const index of fresh) {
+      const input = inputs[index]!;
+      const event = input.event;
+      const kind = event?.kind ?? null;
+      if (!insertedHashes.has(input.bodyHash) || input.status !== 'accepted' || !event || !kind) continue;
+      const projection = projectionInputs({ ...event, id: input.id, kind });
+      projecting.push({ index, inputs: projection });
+      for (const p of projection) {
+        const id = p.mode === 'full' ? p.entity.id : p.ref.id;
+        touched.set(entityKey(p.kind, id), { kind: p.kind, id });
+      }
+    }
+
+    const jobsOf = new Map<number, number>();
+    if (touched.size > 0) {
+      // Serialise writers of the same entity, including one that does not exist yet (no row to
+      // lock): transaction-scoped advisory locks, taken in one fixed order (by lock key) so two
+      // batches touching the same entities can never deadlock. Then the rows themselves, FOR UPDATE.
+      await c.query(
+        `SELECT pg_advisory_xact_lock(hashtext($1), h)
+           FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k) AS locks ORDER BY h`,
+        [`growrk-sync:${this.schema}:entity`, [...touched.keys()]],
+      );
+      const currentRows = await c.query<Row>(
+        `SELECT e.* FROM entities e JOIN unnest($1::text[], $2::text[]) AS t(kind, id) ON e.kind = t.kind AND e.id = t.id
+          ORDER BY e.kind, e.id FOR UPDATE OF e`,
+        [[...touched.values()].map((t) => t.kind), [...touched.values()].map((t) => t.id)],
+      );
+      const current = new Map<string, EntitySnapshot>();
+      for (const row of currentRows.rows) {
+        const snapshot = entityFromRow(row);
+        current.set(entityKey(snapshot.kind, snapshot.id), snapshot);
+      }
+
+      // The projection, event by event in arrival order, as one-by-one ingests would run it.
+      const dirty = new Set<string>();
+      const requests: Array<JobRequest & { now: number }> = [];
+      for (const { index, inputs: projection } of projecting) {
+        const input = inputs[index]!;
+        const changed = new Map<string, { kind: EntityKind; id: string }>();
+        for (const p of projection) {
+          const id = p.mode === 'full' ? p.entity.id : p.ref.id;
+          const key = entityKey(p.kind, id);
+          const next = project(current.get(key) ?? null, p, input.receivedAt);
+          if (next) {
+            current.set(key, next);
+            dirty.add(key);
+            if (needsSync(next)) changed.set(key, { kind: next.kind, id: next.id });
+          }
+        }
+        let jobs = 0;
+        for (const entity of changed.values()) {
+          for (const connector of input.jobConnectors[entity.kind] ?? []) {
+            requests.push({
+              connector,
+              kind: entity.kind,
+              entityId: entity.id,
+              eventId: input.id,
+              runAt: input.receivedAt,
+              now: input.receivedAt,
+            });
+            jobs += 1;
+          }
+        }
+        jobsOf.set(index, jobs);
+      }
+      // One statement for every changed entity, in key order (the locks are held already).
+      const written = [...dirty].sort().map((key) => current.get(key)!);
+      if (written.length > 0) {
+        await c.query(
+          `INSERT INTO entities (kind, id, data, ts, field_ts, event_id, event_type, updated_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+           ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, ts = excluded.ts, field_ts = excluded.field_ts,
+             event_id = excluded.event_id, event_type = excluded.event_type, updated_at = excluded.updated_at`,
+          [
+            written.map((r) => r.kind),
+            written.map((r) => r.id),
+            written.map((r) => JSON.stringify(r.data)),
+            written.map((r) => r.ts),
+            written.map((r) => JSON.stringify(r.fieldTs)),
+            written.map((r) => r.eventId),
+            written.map((r) => r.eventType),
+            written.map((r) => r.updatedAt),
+          ],
+        );
+      }
+      await this.upsertJobsIn(c, requests);
+    }
+
+    // Answers in arrival order; a later copy of a body answers as the first one did.
+    const answers = new Map<number, IngestResult>();
+    return inputs.map((input, i) => {
+      const first = firstOfHash.get(input.bodyHash)!;
+      if (first !== i) {
+        const original = answers.get(first)!;
+        return { id: original.id, duplicate: true, status: original.status, jobs: 0 };
+      }
+      const seen = earlier.get(input.bodyHash);
+      const answer: IngestResult = seen
+        ? { id: seen.id, duplicate: true, status: seen.status, jobs: 0 }
+        : { id: input.id, duplicate: false, status: input.status, jobs: jobsOf.get(i) ?? 0 };
+      answers.set(i, answer);
+      return answer;
     });
   }
 
-  private async ingestIn(c: Queryable, input: IngestInput): Promise<IngestResult> {
-    const event = input.event;
-    const kind = event?.kind ?? null;
-    const keys = event && kind ? event.entities.map((e) => entityKey(kind, e.id)) : [];
-    const inserted = await c.query(
-      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (body_hash) DO NOTHING RETURNING id`,
+  /**
+   * Job requests of one ingest batch (each with its event's time as `now`), in one statement: the
+   * requests of one (connector, entity) are merged in memory first, in arrival order, exactly as
+   * coalescing them one by one into the pending job would (earliest `runAt`, event ids appended up
+   * to {@link MAX_EVENT_IDS_PER_JOB}, `updated_at` of the last); then NOTIFY.
+   */
+  private async upsertJobsIn(
+    c: Queryable,
+    requests: ReadonlyArray<JobRequest & { now: number }>,
+  ): Promise<void> {
+    if (requests.length === 0) return;
+    const merged = new Map<
+      string,
+      {
+        connector: string;
+        kind: EntityKind;
+        entityId: string;
+        runAt: number;
+        eventIds: string[];
+        createdAt: number;
+        updatedAt: number;
+      }
+    >();
+    for (const r of requests) {
+      const key = `${r.connector}\u0000${r.kind}\u0000${r.entityId}`;
+      const job = merged.get(key);
+      if (!job) {
+        merged.set(key, {
+          connector: r.connector,
+          kind: r.kind,
+          entityId: r.entityId,
+          runAt: r.runAt,
+          eventIds: r.eventId ? [r.eventId] : [],
+          createdAt: r.now,
+          updatedAt: r.now,
+        });
+        continue;
+      }
+      job.runAt = Math.min(job.runAt, r.runAt);
+      if (r.eventId && job.eventIds.length < MAX_EVENT_IDS_PER_JOB && !job.eventIds.includes(r.eventId)) {
+        job.eventIds.push(r.eventId);
+      }
+      job.updatedAt = r.now;
+    }
+    // Rows go in (connector, kind, entity) order, so two transactions never wait on each other's
+    // job rows in a cycle.
+    const ordered = [...merged.values()].sort(
+      (a, b) =>
+        compare(a.connector, b.connector) || compare(a.kind, b.kind) || compare(a.entityId, b.entityId),
+    );
+    await c.query(
+      `WITH upserted AS (
+         INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at)
+         SELECT id, connector, kind, entity_id, 'pending', 0, run_at, event_ids, created_at, updated_at
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[])
+                WITH ORDINALITY AS t(id, connector, kind, entity_id, run_at, event_ids, created_at, updated_at, n)
+          ORDER BY n
+         ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
+           run_at = LEAST(jobs.run_at, excluded.run_at),
+           event_ids = CASE
+             WHEN excluded.event_ids = '[]' OR jsonb_array_length(jobs.event_ids::jsonb) >= ${MAX_EVENT_IDS_PER_JOB}
+             THEN jobs.event_ids
+             ELSE (SELECT (jobs.event_ids::jsonb || coalesce(jsonb_agg(x ORDER BY o), '[]'::jsonb))::text
+                     FROM (SELECT x, o FROM jsonb_array_elements(excluded.event_ids::jsonb) WITH ORDINALITY AS a(x, o)
+                            WHERE NOT jobs.event_ids::jsonb @> jsonb_build_array(x)
+                            ORDER BY o
+                            LIMIT GREATEST(0, ${MAX_EVENT_IDS_PER_JOB} - jsonb_array_length(jobs.event_ids::jsonb))) AS added)
+             END,
+           updated_at = excluded.updated_at
+         RETURNING 1)
+       SELECT count(*) AS n, pg_notify($9, $10) FROM upserted`,
       [
-        input.id,
-        input.bodyHash,
-        event?.type ?? input.type ?? null,
-        event?.companyId ?? null,
-        event?.timestamp ?? null,
-        input.receivedAt,
-        input.status,
-        input.error?.code ?? null,
-        input.error?.message ?? null,
-        input.body,
-        JSON.stringify(keys),
+        ordered.map((j) => newId('job', j.createdAt)),
+        ordered.map((j) => j.connector),
+        ordered.map((j) => j.kind),
+        ordered.map((j) => j.entityId),
+        ordered.map((j) => j.runAt),
+        ordered.map((j) => JSON.stringify(j.eventIds)),
+        ordered.map((j) => j.createdAt),
+        ordered.map((j) => j.updatedAt),
+        JOBS_CHANNEL,
+        jobsPayload(this.schema, this.instanceId),
       ],
     );
-    if (inserted.rowCount === 0) {
-      // Same body seen before (possibly committed a moment ago by a concurrent delivery, which
-      // this statement, a new snapshot, sees).
-      const existing = await c.query<Row>('SELECT id, status FROM inbox WHERE body_hash = $1', [
-        input.bodyHash,
-      ]);
-      const row = existing.rows[0];
-      if (!row) throw new Error('inbox: body hash conflicted but no row has it');
-      return { id: String(row.id), duplicate: true, status: row.status as IngestResult['status'], jobs: 0 };
-    }
-    if (input.status !== 'accepted' || !event || !kind) {
-      return { id: input.id, duplicate: false, status: input.status, jobs: 0 };
-    }
-
-    const inputs = projectionInputs({ ...event, id: input.id, kind });
-    const touched = new Map<string, { kind: EntityKind; id: string }>();
-    for (const p of inputs) {
-      const id = p.mode === 'full' ? p.entity.id : p.ref.id;
-      touched.set(entityKey(p.kind, id), { kind: p.kind, id });
-    }
-    // Serialise writers of the same entity, including one that does not exist yet (no row to
-    // lock): transaction-scoped advisory locks, taken in one fixed order (by lock key) so two
-    // ingests touching the same entities can never deadlock. Then the rows themselves, FOR UPDATE.
-    await c.query(
-      `SELECT pg_advisory_xact_lock(hashtext($1), h)
-         FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k) AS locks ORDER BY h`,
-      [`growrk-sync:${this.schema}:entity`, [...touched.keys()]],
-    );
-    const currentRows = await c.query<Row>(
-      `SELECT e.* FROM entities e JOIN unnest($1::text[], $2::text[]) AS t(kind, id) ON e.kind = t.kind AND e.id = t.id
-        ORDER BY e.kind, e.id FOR UPDATE OF e`,
-      [[...touched.values()].map((t) => t.kind), [...touched.values()].map((t) => t.id)],
-    );
-    const current = new Map<string, EntitySnapshot>();
-    for (const row of currentRows.rows) {
-      const snapshot = entityFromRow(row);
-      current.set(entityKey(snapshot.kind, snapshot.id), snapshot);
-    }
-
-    const changed: Array<{ kind: EntityKind; id: string }> = [];
-    const dirty = new Set<string>();
-    for (const p of inputs) {
-      const id = p.mode === 'full' ? p.entity.id : p.ref.id;
-      const key = entityKey(p.kind, id);
-      const next = project(current.get(key) ?? null, p, input.receivedAt);
-      if (next) {
-        current.set(key, next);
-        dirty.add(key);
-        if (needsSync(next)) changed.push({ kind: next.kind, id: next.id });
-      }
-    }
-    // One statement for every changed entity, in key order (the locks are held already).
-    const rows = [...dirty].sort().map((key) => current.get(key)!);
-    if (rows.length > 0) {
-      await c.query(
-        `INSERT INTO entities (kind, id, data, ts, field_ts, event_id, event_type, updated_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-         ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, ts = excluded.ts, field_ts = excluded.field_ts,
-           event_id = excluded.event_id, event_type = excluded.event_type, updated_at = excluded.updated_at`,
-        [
-          rows.map((r) => r.kind),
-          rows.map((r) => r.id),
-          rows.map((r) => JSON.stringify(r.data)),
-          rows.map((r) => r.ts),
-          rows.map((r) => JSON.stringify(r.fieldTs)),
-          rows.map((r) => r.eventId),
-          rows.map((r) => r.eventType),
-          rows.map((r) => r.updatedAt),
-        ],
-      );
-    }
-
-    const requests: JobRequest[] = [];
-    for (const entity of changed) {
-      for (const connector of input.jobConnectors[entity.kind] ?? []) {
-        requests.push({
-          connector,
-          kind: entity.kind,
-          entityId: entity.id,
-          eventId: input.id,
-          runAt: input.receivedAt,
-        });
-      }
-    }
-    const jobs = await this.enqueueIn(c, requests, input.receivedAt);
-    return { id: input.id, duplicate: false, status: input.status, jobs };
   }
 
   getEvent(id: string): Promise<StoredEvent | null> {
