@@ -25,7 +25,7 @@ export function registerWebhookRoute(
         const { result } = outcome;
         const label = result.duplicate ? 'duplicate' : result.status;
         deps.metrics.eventsReceived.inc({ type: metricType(outcome.type), result: label });
-        request.log.info(
+        request.log.debug(
           { eventId: result.id, eventType: outcome.type, duplicate: result.duplicate, status: result.status },
           'webhook stored',
         );
