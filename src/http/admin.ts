@@ -88,11 +88,9 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         const { id } = request.params as { id: string };
         const result = await decideHeldChange(store, id, decision, 'admin-api', deps.enabledConnectors);
         if (!result.ok)
-          return reply
-            .code(result.status === null ? 404 : 409)
-            .send({
-              error: { code: result.status === null ? 'NOT_FOUND' : 'BAD_REQUEST', message: result.message },
-            });
+          return reply.code(result.status === null ? 404 : 409).send({
+            error: { code: result.status === null ? 'NOT_FOUND' : 'BAD_REQUEST', message: result.message },
+          });
         return result;
       });
     }

@@ -86,7 +86,10 @@ export class GroupCommitter {
       });
       this.afterCommit();
     };
-    if (!this.walSync) return settle();
+    if (!this.walSync) {
+      settle();
+      return;
+    }
     this.inFlight += 1;
     this.walSync.durable().then(
       () => {
