@@ -132,11 +132,20 @@ export class JobsListener {
 
   private startHeartbeat(client: pg.Client): void {
     this.stopHeartbeat();
+    let inFlight = false;
     this.heartbeat = setInterval(() => {
-      client.query('SELECT 1').catch((err: unknown) => {
-        this.options.onError(asError(err), 'listener heartbeat');
-        this.lost(client);
-      });
+      // One probe at a time: a probe still waiting says enough, and pg warns about queued queries.
+      if (inFlight) return;
+      inFlight = true;
+      client
+        .query('SELECT 1')
+        .catch((err: unknown) => {
+          this.options.onError(asError(err), 'listener heartbeat');
+          this.lost(client);
+        })
+        .finally(() => {
+          inFlight = false;
+        });
     }, this.options.heartbeatMs ?? 30_000);
     this.heartbeat.unref();
   }
