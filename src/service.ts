@@ -25,6 +25,35 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/**
+ * The HTTP app as configured: webhook ingest through the store's receiver (on the SQLite store's
+ * thread when it offers one), health, metrics, and the admin routes when ADMIN_TOKEN is set.
+ */
+export function buildServiceApp(deps: {
+  config: AppConfig;
+  store: Store;
+  metrics: Metrics;
+  logger: Logger;
+  jobConnectors: ConnectorRuntime['jobConnectors'];
+}): FastifyInstance {
+  const { config, store } = deps;
+  return buildApp({
+    store,
+    ingestor: createReceiver({
+      store,
+      secrets: () => config.webhook.secrets,
+      dropFields: config.privacy.dropFields,
+      jobConnectors: deps.jobConnectors,
+    }),
+    metrics: deps.metrics,
+    logger: deps.logger,
+    bodyLimit: config.webhook.bodyLimit,
+    admin: config.admin.token
+      ? { store, token: config.admin.token, enabledConnectors: config.connectors }
+      : undefined,
+  });
+}
+
 /** Wires store, connectors, worker and HTTP app from a validated configuration, and listens. */
 export async function startService(options: {
   config: AppConfig;
@@ -38,22 +67,7 @@ export async function startService(options: {
   try {
     const metrics = createMetrics(store, { defaultMetrics: true });
     const runtime = await createConnectorRuntime({ config, store, logger });
-    const ingestor = createReceiver({
-      store,
-      secrets: () => config.webhook.secrets,
-      dropFields: config.privacy.dropFields,
-      jobConnectors: runtime.jobConnectors,
-    });
-    const app = buildApp({
-      store,
-      ingestor,
-      metrics,
-      logger,
-      bodyLimit: config.webhook.bodyLimit,
-      admin: config.admin.token
-        ? { store, token: config.admin.token, enabledConnectors: config.connectors }
-        : undefined,
-    });
+    const app = buildServiceApp({ config, store, metrics, logger, jobConnectors: runtime.jobConnectors });
     const worker = new Worker({
       store,
       runtime,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { AppConfig } from '../config/types.ts';
 import { isSyncError, SyncError, toSyncError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Job, OutcomeInput, Store } from '../store/types.ts';
@@ -18,16 +19,8 @@ export const BATCH_JOBS = 100;
  */
 export const BULK_IN_FLIGHT = 2;
 
-/** Worker settings (from `worker.*` configuration). */
-export interface WorkerConfig {
-  concurrency: number;
-  maxAttempts: number;
-  quickRetries: number;
-  backoffBase: number;
-  backoffMax: number;
-  lease: number;
-  pollInterval: number;
-}
+/** Worker settings (the `worker.*` configuration). */
+export type WorkerConfig = AppConfig['worker'];
 
 /**
  * Runs sync jobs: woken at once by commits that queue jobs, by a timer for the next due job, and

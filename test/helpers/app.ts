@@ -2,10 +2,9 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/types.ts';
-import { Ingestor } from '../../src/core/ingest.ts';
-import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
+import { buildServiceApp } from '../../src/service.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import type { Store } from '../../src/store/types.ts';
 
@@ -41,22 +40,7 @@ export async function testApp(
   const logs = new LogCapture();
   const logger = createLogger(config.log.level, logs);
   const metrics = createMetrics(store);
-  const ingestor = new Ingestor({
-    store,
-    secrets: () => config.webhook.secrets,
-    dropFields: config.privacy.dropFields,
-    jobConnectors: {},
-  });
-  const app = buildApp({
-    store,
-    ingestor,
-    metrics,
-    logger,
-    bodyLimit: config.webhook.bodyLimit,
-    admin: config.admin.token
-      ? { store, token: config.admin.token, enabledConnectors: config.connectors }
-      : undefined,
-  });
+  const app = buildServiceApp({ config, store, metrics, logger, jobConnectors: {} });
   await app.ready();
   return {
     app,
