@@ -4,7 +4,7 @@
  * later ops are not attempted. Deleting something already gone counts as done.
  */
 import { randomBytes } from 'node:crypto';
-import type { ApplyReport, Plan, PlannedOp } from '../../src/connector/types.ts';
+import type { ApplyOptions, ApplyReport, Plan, PlannedOp } from '../../src/connector/types.ts';
 import { SyncError } from '../../src/errors.ts';
 import type { UserWrite } from './client.ts';
 import { type GoogleContext, loadProgress } from './matching.ts';
@@ -69,8 +69,15 @@ async function runStep(ctx: GoogleContext, step: PlaybookStep, userId: string): 
   }
 }
 
-/** Applies a plan made by `planEmployee`. */
-export async function applyPlan(ctx: GoogleContext, plan: Plan): Promise<ApplyReport> {
+/**
+ * Applies a plan made by `planEmployee`. With `urgentFirst`, it returns right after a suspension
+ * when more ops follow (`more: true`): the playbook is planned again and run in a job of its own.
+ */
+export async function applyPlan(
+  ctx: GoogleContext,
+  plan: Plan,
+  options: ApplyOptions = {},
+): Promise<ApplyReport> {
   const done: string[] = [];
   const skipped: string[] = [];
   let userId = plan.target?.id ?? null;
@@ -84,7 +91,7 @@ export async function applyPlan(ctx: GoogleContext, plan: Plan): Promise<ApplyRe
     return userId;
   };
 
-  for (const op of plan.ops) {
+  for (const [index, op] of plan.ops.entries()) {
     const args = op.args ?? {};
     if (isPlaybookStep(op.type)) {
       const id = requireUser(op);
@@ -172,6 +179,9 @@ export async function applyPlan(ctx: GoogleContext, plan: Plan): Promise<ApplyRe
     }
     done.push(op.type);
     ctx.logger.debug({ op: op.type, entityId: plan.entityId, userId }, 'op done');
+    if (op.type === 'suspend' && options.urgentFirst && index < plan.ops.length - 1) {
+      return { done, skipped, targetId: userId, more: true };
+    }
   }
   return { done, skipped, targetId: userId };
 }

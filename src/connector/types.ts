@@ -55,6 +55,21 @@ export interface ApplyReport {
   skipped: string[];
   /** The target id after apply (e.g. a created record). */
   targetId?: string | null;
+  /**
+   * Set when `apply` stopped after the urgent part of the plan (with `urgentFirst`): the rest is
+   * to be planned and applied again later, behind other waiting work.
+   */
+  more?: boolean;
+}
+
+/** How `apply` is asked to work. */
+export interface ApplyOptions {
+  /**
+   * Return after the urgent, access-cutting op (a suspension) when more ops follow, so that a
+   * burst of offboardings suspends everyone before any playbook runs. The event path asks for it;
+   * reconciliation does not.
+   */
+  urgentFirst?: boolean;
 }
 
 /**
@@ -131,7 +146,7 @@ export interface ConnectorDefinition<Config = unknown, Client = unknown, Actual 
   /** Pure: what to do so that the target matches `desired`. */
   plan(input: PlanInput<Config, Actual>): Plan;
   /** Carries out a plan (idempotently: a retried plan resumes). */
-  apply(ctx: ConnectorContext<Config, Client>, plan: Plan): Promise<ApplyReport>;
+  apply(ctx: ConnectorContext<Config, Client>, plan: Plan, options?: ApplyOptions): Promise<ApplyReport>;
   /**
    * Optional bulk apply (the vendor's batch endpoints): carries out many plans, as idempotently as
    * `apply`, in as few calls as the vendor allows. Returns one outcome per plan, in the order

@@ -20,6 +20,8 @@ export interface SyncResult {
   plan: Plan | null;
   /** Id of the held change, when held. */
   heldId?: string;
+  /** The connector did the urgent part and asks to be run again for the rest. */
+  more?: boolean;
 }
 
 /** Summarises a plan in one line, e.g. "suspend, sign-out, revoke-tokens". */
@@ -42,6 +44,8 @@ export async function syncEntity(input: {
   now: () => number;
   /** Skip the event-stream budget (reconciliation applies its own, approvals bypass it). */
   budget?: 'events' | 'none';
+  /** Passed to the connector's apply (the worker asks for the urgent part first). */
+  urgentFirst?: boolean;
 }): Promise<SyncResult> {
   const { loaded, store } = input;
   const desired = await store.getEntity(input.kind, input.entityId);
@@ -61,10 +65,15 @@ export async function decideAndApply(input: {
   eventIds: readonly string[];
   now: () => number;
   budget?: 'events' | 'none';
+  urgentFirst?: boolean;
 }): Promise<SyncResult> {
   const decided = await decide(input);
   if (decided) return decided;
-  const report = await input.loaded.definition.apply(input.loaded.ctx, input.plan);
+  const report = await input.loaded.definition.apply(
+    input.loaded.ctx,
+    input.plan,
+    input.urgentFirst ? { urgentFirst: true } : undefined,
+  );
   return appliedResult(input.plan, report);
 }
 
@@ -140,10 +149,12 @@ async function decide(input: {
 
 function appliedResult(plan: Plan, report: ApplyReport): SyncResult {
   const resumed = report.skipped.length > 0 ? ` (resumed; already done: ${report.skipped.join(', ')})` : '';
+  const more = report.more ? ' (the rest follows in its own job)' : '';
   return {
     result: 'succeeded',
-    summary: `${report.done.join(', ') || 'nothing left to do'}${resumed}`,
+    summary: `${report.done.join(', ') || 'nothing left to do'}${resumed}${more}`,
     plan,
+    ...(report.more ? { more: true } : {}),
   };
 }
 

@@ -318,6 +318,7 @@ export class Worker {
             entityId: job.entityId,
             eventIds: job.eventIds,
             now: this.deps.now,
+            urgentFirst: true,
           });
         },
         {
@@ -326,6 +327,20 @@ export class Worker {
         },
       );
       outcome = { ok: true, result };
+      if (result.more) {
+        // The urgent part is done (e.g. suspended): the rest runs as a job of its own, queued
+        // behind the work already waiting, so a burst suspends everyone before any playbook.
+        const runAt = this.deps.now();
+        await store.enqueueJobs(
+          (job.eventIds.length ? job.eventIds : [null]).map((eventId) => ({
+            connector: job.connector,
+            kind: job.kind,
+            entityId: job.entityId,
+            eventId,
+            runAt,
+          })),
+        );
+      }
     } catch (err) {
       // The job is someone else's now (or soon): record nothing, finish nothing.
       if (isSyncError(err, 'LEASE_LOST')) return this.leaseLost([job], err);

@@ -1,5 +1,5 @@
 // `npm run bench [-- section...]`: prints figures measured side by side in one run.
-// Sections: ingest, offboarding, postgres, hubspot, reconcile (default: all that exist).
+// Sections: ingest, offboarding, offboarding-quota, postgres, hubspot, reconcile (default: all that exist).
 import { benchHubSpotBulk } from './hubspot-bulk.ts';
 import { benchIngest } from './ingest.ts';
 import { benchOffboarding } from './offboarding.ts';
@@ -9,6 +9,9 @@ import { benchReconcile } from './reconcile.ts';
 const SECTIONS: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest({ total: 5000, concurrency: 64 }),
   offboarding: () => benchOffboarding({ total: 1000, concurrency: 16 }),
+  // 100 offboardings needing 1,000 calls under a 600-a-minute quota: suspensions come first.
+  'offboarding-quota': () =>
+    benchOffboarding({ total: 100, concurrency: 16, single: 10, callsPerMinute: 600 }),
   postgres: () => benchPostgres(),
   hubspot: () => benchHubSpotBulk({ total: 10_000, limit: 190 }),
   reconcile: () => benchReconcile(),

@@ -143,10 +143,13 @@ describe('Google Workspace offboarding over HTTP (service in-process)', () => {
     expect(emu.state.listVerificationCodes(user.id)).toEqual([]);
     // Found by e-mail: the GroWrk id is recorded on the account.
     expect(after?.externalIds).toEqual([{ type: 'custom', customType: 'growrk', value: 'emp-1' }]);
-    const [outcome] = await outcomesOf(service, eventId, 1);
-    expect(outcome).toMatchObject({ result: 'succeeded', connector: 'google-workspace' });
-    expect(outcome?.summary).toMatch(
-      /^suspend, sign-out, revoke-tokens, delete-app-passwords, invalidate-backup-codes/,
+    // The suspension first, in a job of its own; the playbook follows in the next.
+    const [suspended, playbook] = await outcomesOf(service, eventId, 1);
+    expect(suspended).toMatchObject({ result: 'succeeded', connector: 'google-workspace' });
+    expect(suspended?.summary).toMatch(/^suspend \(the rest follows in its own job\)/);
+    expect(playbook).toMatchObject({ result: 'succeeded', connector: 'google-workspace' });
+    expect(playbook?.summary).toMatch(
+      /^sign-out, revoke-tokens, delete-app-passwords, invalidate-backup-codes/,
     );
 
     const writes = directoryWrites(emu).length;
@@ -164,9 +167,13 @@ describe('Google Workspace offboarding over HTTP (service in-process)', () => {
     // And a forced re-run of the first event's job (replay) reads, plans nothing, writes nothing.
     const replay = await cli(['events', 'replay', eventId], env);
     expect(replay.code, replay.stderr).toBe(0);
-    await until('the replayed job to run', async () => (await outcomesOf(service, eventId, 1)).length === 2);
+    await until('the replayed job to run', async () => (await outcomesOf(service, eventId, 1)).length === 3);
     await service.worker.idle();
-    expect((await outcomesOf(service, eventId, 1)).map((o) => o.result)).toEqual(['succeeded', 'skipped']);
+    expect((await outcomesOf(service, eventId, 1)).map((o) => o.result)).toEqual([
+      'succeeded',
+      'succeeded',
+      'skipped',
+    ]);
     expect(directoryWrites(emu)).toHaveLength(writes);
     expect(emu.state.signOutCount(user.id)).toBe(1);
   });
@@ -247,8 +254,9 @@ describe('Google Workspace offboarding over HTTP (service in-process)', () => {
     await service.worker.idle();
     expect(suspended()).toHaveLength(6);
     expect(emu.state.listTokens(chosenUser.id)).toEqual([]);
-    const outcome = (await outcomesOf(service, chosenEvent, person)).at(-1);
-    expect(outcome?.summary).toMatch(/^suspend, sign-out/);
+    const summaries = (await outcomesOf(service, chosenEvent, person)).map((o) => o.summary);
+    expect(summaries.some((text) => /^suspend \(the rest follows/.test(text))).toBe(true);
+    expect(summaries.at(-1)).toMatch(/^sign-out, revoke-tokens/);
 
     const again = JSON.parse((await cli(['held', 'list', '--json'], env)).stdout) as unknown[];
     expect(again).toHaveLength(14);
@@ -445,14 +453,18 @@ describe('Google Workspace offboarding with the service as a child process', () 
           outcomes: parsed.outcomes.filter((o) => o.entityId === 'emp-4'),
           jobs: parsed.jobs.filter((j) => j.entityId === 'emp-4'),
         };
-        return mine.outcomes.some((o) => o.result === 'succeeded') ? mine : null;
+        return mine.outcomes.some((o) => o.summary.startsWith('invalidate-backup-codes')) ? mine : null;
       },
       { timeoutMs: 20_000, everyMs: 100 },
     );
     expect(await second.stop()).toBe(0);
-    expect(shown.outcomes.map((o) => o.result)).toEqual(['succeeded']);
-    expect(shown.outcomes[0]?.summary).toMatch(/^invalidate-backup-codes, link-external-id, update/);
-    expect(shown.jobs).toMatchObject([{ state: 'done', attempts: 2 }]);
+    // The suspension's job finished before the crash; the playbook's job was cut and resumed.
+    expect(shown.outcomes.map((o) => o.result)).toEqual(['succeeded', 'succeeded']);
+    expect(shown.outcomes[1]?.summary).toMatch(/^invalidate-backup-codes, link-external-id, update/);
+    expect(shown.jobs).toMatchObject([
+      { state: 'done', attempts: 1 },
+      { state: 'done', attempts: 2 },
+    ]);
 
     // The playbook completed.
     expect(emu.state.getUser(user.id)).toMatchObject({ suspended: true });
