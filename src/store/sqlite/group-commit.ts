@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { WalSync } from './wal-sync.ts';
 
 interface Pending {
@@ -41,6 +41,19 @@ export class GroupCommitter {
     });
   }
 
+  private prepared: { savepoint: StatementSync; release: StatementSync; rollbackTo: StatementSync } | null =
+    null;
+
+  /** Savepoint statements, prepared once (exec would parse them again for every write). */
+  private savepoints() {
+    this.prepared ??= {
+      savepoint: this.db.prepare('SAVEPOINT w'),
+      release: this.db.prepare('RELEASE w'),
+      rollbackTo: this.db.prepare('ROLLBACK TO w'),
+    };
+    return this.prepared;
+  }
+
   /** Runs everything queued now, in one transaction. */
   flush(): void {
     this.scheduled = false;
@@ -54,15 +67,16 @@ export class GroupCommitter {
       for (const item of batch) item.reject(err);
       return;
     }
+    const { savepoint, release, rollbackTo } = this.savepoints();
     for (const item of batch) {
-      this.db.exec('SAVEPOINT w');
+      savepoint.run();
       try {
         const value = item.work();
-        this.db.exec('RELEASE w');
+        release.run();
         results.push({ ok: true, value });
       } catch (error) {
-        this.db.exec('ROLLBACK TO w');
-        this.db.exec('RELEASE w');
+        rollbackTo.run();
+        release.run();
         results.push({ ok: false, error });
       }
     }
