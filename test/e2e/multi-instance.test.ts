@@ -14,6 +14,7 @@ import { fixture } from '../helpers/fixtures.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../helpers/private-postgres.ts';
 import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
 import { postgresHarness, TEST_DATABASE_URL } from '../helpers/stores.ts';
+import { until } from '../helpers/wait.ts';
 
 const SECRET = 'multi-instance-secret';
 const CONNECTOR = 'google-workspace';
@@ -213,20 +214,6 @@ async function burst(options: {
   return log;
 }
 
-/** Polls `check` every 200 ms until it holds; fails after `timeoutMs` with `describe()`. */
-async function until(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  describe: () => string | Promise<string>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${await describe()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** The service environment: one schema, the emulator, a short job lease. */
 function serviceEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -260,12 +247,12 @@ async function start(count: number, env: Record<string, string>): Promise<Servic
 /** Waits until no job is pending or running; then every job must be done (none dead). */
 async function jobsSettled(store: PostgresStore, timeoutMs: number): Promise<void> {
   await until(
+    async () => JSON.stringify(await store.countJobs()),
     async () => {
       const c = await store.countJobs();
       return c.pending === 0 && c.running === 0;
     },
-    timeoutMs,
-    async () => JSON.stringify(await store.countJobs()),
+    { timeoutMs, everyMs: 200 },
   );
 }
 
@@ -273,9 +260,9 @@ async function jobsSettled(store: PostgresStore, timeoutMs: number): Promise<voi
 async function expectDelivered(store: PostgresStore, deliveries: readonly Delivery[], log: BurstLog) {
   expect(log.acked.size).toBe(deliveries.length);
   await until(
-    () => directoryMismatches(deliveries).length === 0,
-    40_000,
     () => directoryMismatches(deliveries).slice(0, 5).join('; '),
+    () => directoryMismatches(deliveries).length === 0,
+    { timeoutMs: 40_000, everyMs: 200 },
   );
   await jobsSettled(store, 15_000);
   expect(await store.countJobs()).toMatchObject({ dead: 0 });
@@ -386,9 +373,9 @@ describe('several instances on one PostgreSQL database', () => {
     const finished = async () =>
       (await store.listRuns(100)).filter((r) => r.trigger === 'schedule' && r.finishedAt !== null);
     await until(
-      async () => (await finished()).length >= 4,
-      20_000,
       async () => JSON.stringify(await store.listRuns(10)),
+      async () => (await finished()).length >= 4,
+      { timeoutMs: 20_000, everyMs: 200 },
     );
     expect(overlaps(await store.listRuns(1000))).toEqual([]);
     // The ticks met: instances found the lease taken and skipped (so "no overlap" is not vacuous).

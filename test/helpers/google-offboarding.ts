@@ -106,23 +106,7 @@ export function cli(argv: string[], env: Record<string, string>): Promise<CliRun
   return runCliCaptured(argv, env);
 }
 
-/**
- * Waits until `probe` answers something truthy, checking every `everyMs`; fails with `what` after
- * `timeoutMs`. A condition wait for work another process (or a polling worker) does.
- */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  options: { timeoutMs?: number; everyMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, options.everyMs ?? 25));
-  }
-}
+export { until } from './wait.ts';
 
 /** A Directory API call (not the token endpoint) that the emulator served with a 2xx. */
 export function isDirectorySuccess(call: RecordedCall): boolean {
