@@ -94,7 +94,7 @@ async function decide(input: {
   const { loaded, store, config, plan } = input;
   if (plan.ops.length === 0) {
     // An approved change whose target got in step meanwhile has nothing left to apply: close it.
-    const approval = await findApproved(store, plan);
+    const approval = await heldFor(store, plan, 'approved');
     if (approval) await consumeApproval(store, approval, input.now());
     return { result: 'skipped', summary: plan.notes[0] ?? 'in step, nothing to change', plan };
   }
@@ -110,11 +110,11 @@ async function decide(input: {
 
   const destructive = destructiveCount(plan);
   if (destructive > 0 && (input.budget ?? 'events') === 'events') {
-    const approved = await findApproved(store, plan);
+    const approved = await heldFor(store, plan, 'approved');
     if (approved) {
       await consumeApproval(store, approved, input.now());
     } else {
-      const existing = await findHeld(store, plan);
+      const existing = (await heldFor(store, plan, 'held'))?.id;
       if (existing)
         return { result: 'held', summary: `waiting for approval (${existing})`, plan, heldId: existing };
       const granted = await store.takeBudget({
@@ -347,18 +347,11 @@ function ok(result: SyncResult): BatchItemResult {
   return { ok: true, result };
 }
 
-async function findHeld(store: Store, plan: Plan): Promise<string | null> {
-  const held = await store.listHeld({ status: 'held' });
+/** The held change of `status` waiting for the same (connector, entity) as `plan`, if any. */
+async function heldFor(store: Store, plan: Plan, status: 'held' | 'approved'): Promise<HeldChange | null> {
+  const rows = await store.listHeld({ status });
   return (
-    held.find((h) => h.connector === plan.connector && h.kind === plan.kind && h.entityId === plan.entityId)
-      ?.id ?? null
-  );
-}
-
-async function findApproved(store: Store, plan: Plan): Promise<HeldChange | null> {
-  const approved = await store.listHeld({ status: 'approved' });
-  return (
-    approved.find(
+    rows.find(
       (h) => h.connector === plan.connector && h.kind === plan.kind && h.entityId === plan.entityId,
     ) ?? null
   );

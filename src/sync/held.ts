@@ -1,4 +1,5 @@
-import type { HeldChange, JobRequest, Store } from '../store/types.ts';
+import { jobRequestsFor } from '../store/job-requests.ts';
+import type { HeldChange, Store } from '../store/types.ts';
 
 /** What became of one held change on approve or reject. */
 export interface HeldDecision {
@@ -55,15 +56,7 @@ export async function decideHeldChange(
     };
   }
   // The job carries the held change's events, so their outcome ledger shows what happened.
-  const eventIds: Array<string | null> = decided.eventIds.length > 0 ? decided.eventIds : [null];
-  const requests: JobRequest[] = eventIds.map((eventId) => ({
-    connector: decided.connector,
-    kind: decided.kind,
-    entityId: decided.entityId,
-    eventId,
-    runAt: now,
-  }));
-  const queued = await store.enqueueJobs(requests);
+  const queued = await store.enqueueJobs(jobRequestsFor(decided, decided.eventIds, now));
   const warning = enabledConnectors.includes(decided.connector)
     ? ''
     : ` (warning: ${decided.connector} is not enabled in this configuration; a service with it enabled applies it)`;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/types.ts';
 import { isSyncError, SyncError, toSyncError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { jobRequestsFor } from '../store/job-requests.ts';
 import type { Job, OutcomeInput, Store } from '../store/types.ts';
 import { type BatchItemResult, type EngineConfig, syncBatch, syncEntity } from './engine.ts';
 import { backoffDelay, MAX_INLINE_WAIT_MS, withQuickRetries } from './retry.ts';
@@ -331,15 +332,7 @@ export class Worker {
         // The urgent part is done (e.g. suspended): the rest runs as a job of its own, queued
         // behind the work already waiting, so a burst suspends everyone before any playbook.
         const runAt = this.deps.now();
-        await store.enqueueJobs(
-          (job.eventIds.length ? job.eventIds : [null]).map((eventId) => ({
-            connector: job.connector,
-            kind: job.kind,
-            entityId: job.entityId,
-            eventId,
-            runAt,
-          })),
-        );
+        await store.enqueueJobs(jobRequestsFor(job, job.eventIds, runAt));
       }
     } catch (err) {
       // The job is someone else's now (or soon): record nothing, finish nothing.

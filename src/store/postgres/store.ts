@@ -9,6 +9,7 @@ import {
   projectionInputs,
 } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
+import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
   entityFromRow,
   entityKey,
@@ -50,7 +51,6 @@ import { JOBS_CHANNEL, JobsListener, jobsPayload } from './notify.ts';
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
-const MAX_EVENT_IDS_PER_JOB = 50;
 /** Deadlock and serialization failures: the transaction rolled back and may simply run again. */
 const TRANSIENT = ['40P01', '40001'] as const;
 /** Plus a unique violation, for the job transactions whose race with an insert ends in one. */
@@ -901,35 +901,11 @@ export class PostgresStore implements Store {
               [now],
             )
           ).rows.map(jobFromRow);
-          return this.enqueueIn(
-            c,
-            dead.map((job) => ({
-              connector: job.connector,
-              kind: job.kind,
-              entityId: job.entityId,
-              eventId: job.eventIds[0] ?? null,
-              runAt: now,
-            })),
-            now,
-          );
+          return this.enqueueIn(c, deadJobRequests(dead, now), now);
         }
         const rows = await c.query<Row>('SELECT * FROM inbox WHERE id = $1', [target.eventId]);
         if (!rows.rows[0]) return 0;
-        const event = eventFromRow(rows.rows[0]);
-        const requests: JobRequest[] = [];
-        for (const key of event.entityKeys) {
-          const [kind, ...rest] = key.split(':');
-          for (const connector of target.connectors) {
-            requests.push({
-              connector,
-              kind: kind as EntityKind,
-              entityId: rest.join(':'),
-              eventId: event.id,
-              runAt: now,
-            });
-          }
-        }
-        return this.enqueueIn(c, requests, now);
+        return this.enqueueIn(c, replayRequests(eventFromRow(rows.rows[0]), target.connectors, now), now);
       });
       if (count > 0) this.wake();
       return count;

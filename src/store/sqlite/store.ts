@@ -4,6 +4,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { newId } from '../../core/ids.ts';
 import { type EntitySnapshot, needsSync, project, projectionInputs } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
+import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
   entityFromRow,
   entityKey,
@@ -34,7 +35,6 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { WalSync } from './wal-sync.ts';
 
 type Row = Record<string, unknown>;
-const MAX_EVENT_IDS_PER_JOB = 50;
 
 /** Options for {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -502,36 +502,11 @@ export class SqliteStore implements Store {
         const dead = this.all(`SELECT * FROM jobs WHERE state = 'dead'`).map(jobFromRow);
         for (const job of dead)
           this.run(`UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?`, now, job.id);
-        return this.enqueueNow(
-          dead.flatMap((job) =>
-            (job.eventIds.length ? job.eventIds : [null]).slice(0, 1).map((eventId) => ({
-              connector: job.connector,
-              kind: job.kind,
-              entityId: job.entityId,
-              eventId,
-              runAt: now,
-            })),
-          ),
-          now,
-        );
+        return this.enqueueNow(deadJobRequests(dead, now), now);
       }
       const row = this.get('SELECT * FROM inbox WHERE id = ?', target.eventId);
       if (!row) return 0;
-      const event = eventFromRow(row);
-      const requests: JobRequest[] = [];
-      for (const key of event.entityKeys) {
-        const [kind, ...rest] = key.split(':');
-        for (const connector of target.connectors) {
-          requests.push({
-            connector,
-            kind: kind as EntityKind,
-            entityId: rest.join(':'),
-            eventId: event.id,
-            runAt: now,
-          });
-        }
-      }
-      return this.enqueueNow(requests, now);
+      return this.enqueueNow(replayRequests(eventFromRow(row), target.connectors, now), now);
     });
   }
 

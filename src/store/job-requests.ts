@@ -1,0 +1,51 @@
+import type { EntityKind } from '../growrk/types.ts';
+import type { Job, JobRequest, StoredEvent } from './types.ts';
+
+/** At most this many event ids are kept on one job (coalescing stops adding past it). */
+export const MAX_EVENT_IDS_PER_JOB = 50;
+
+/** The jobs that sync one entity for `eventIds` (one request per event, or one without an event). */
+export function jobRequestsFor(
+  target: { connector: string; kind: EntityKind; entityId: string },
+  eventIds: readonly string[],
+  runAt: number,
+): JobRequest[] {
+  const { connector, kind, entityId } = target;
+  return (eventIds.length > 0 ? eventIds : [null]).map((eventId) => ({
+    connector,
+    kind,
+    entityId,
+    eventId,
+    runAt,
+  }));
+}
+
+/** Replaying an event: a job for each of its entities and each connector. */
+export function replayRequests(
+  event: StoredEvent,
+  connectors: readonly string[],
+  runAt: number,
+): JobRequest[] {
+  return event.entityKeys.flatMap((key) => {
+    const [kind, ...rest] = key.split(':');
+    const entityId = rest.join(':');
+    return connectors.map((connector) => ({
+      connector,
+      kind: kind as EntityKind,
+      entityId,
+      eventId: event.id,
+      runAt,
+    }));
+  });
+}
+
+/** Replaying dead jobs: each entity again, carrying its first event. */
+export function deadJobRequests(dead: readonly Job[], runAt: number): JobRequest[] {
+  return dead.map((job) => ({
+    connector: job.connector,
+    kind: job.kind,
+    entityId: job.entityId,
+    eventId: job.eventIds[0] ?? null,
+    runAt,
+  }));
+}
