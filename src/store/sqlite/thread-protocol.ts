@@ -44,7 +44,12 @@ export type ThreadedMethod = (typeof THREADED_METHODS)[number];
 /** Main thread -> worker: a Store method, or the whole ingest pipeline for one delivery. */
 export type CallMessage =
   | { id: number; method: ThreadedMethod; args: unknown[] }
-  | { id: number; method: 'receiveWebhook'; args: [Uint8Array, string | undefined, IngestSettings] };
+  | {
+      id: number;
+      method: 'receiveWebhook';
+      /** Settings travel only when they changed since the last delivery (null: as before). */
+      args: [Uint8Array, string | undefined, IngestSettings | null];
+    };
 
 /** Worker -> main thread. */
 export type ReplyMessage =

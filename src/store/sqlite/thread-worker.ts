@@ -10,14 +10,23 @@ if (!port) throw new Error('thread-worker.ts must run in a worker thread');
 const store = new SqliteStore(workerData as SqliteStoreOptions);
 store.onJobsReady(() => port.postMessage({ kind: 'jobs-ready' } satisfies ReplyMessage));
 
+let ingestor: Ingestor | null = null;
+
 /** The ingest pipeline, run here: verify, parse, drop sensitive fields, commit. */
-async function receiveWebhook(raw: Uint8Array, signature: string | undefined, settings: IngestSettings) {
-  const ingestor = new Ingestor({
-    store,
-    secrets: () => settings.secrets,
-    dropFields: settings.dropFields,
-    jobConnectors: settings.jobConnectors,
-  });
+async function receiveWebhook(
+  raw: Uint8Array,
+  signature: string | undefined,
+  settings: IngestSettings | null,
+) {
+  if (settings) {
+    ingestor = new Ingestor({
+      store,
+      secrets: () => settings.secrets,
+      dropFields: settings.dropFields,
+      jobConnectors: settings.jobConnectors,
+    });
+  }
+  if (!ingestor) throw new Error('receiveWebhook: no ingest settings were sent');
   return outcomeToData(await ingestor.receive(raw, signature));
 }
 

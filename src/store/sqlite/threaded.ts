@@ -19,6 +19,7 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
   const listeners = new Set<() => void>();
   let nextId = 0;
   let failure: Error | null = null;
+  let lastSettings: IngestSettings | null = null;
 
   worker.on('message', (message: ReplyMessage) => {
     if (message.kind === 'jobs-ready') {
@@ -74,9 +75,16 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
     receiveWebhook(raw: Uint8Array, signature: string | undefined, settings: IngestSettings) {
       // A copy of our own to hand over: the request's buffer may share memory with others.
       const bytes = new Uint8Array(raw);
+      // Settings are the same arrays delivery after delivery: send them only when they change.
+      const same =
+        lastSettings !== null &&
+        lastSettings.secrets === settings.secrets &&
+        lastSettings.dropFields === settings.dropFields &&
+        lastSettings.jobConnectors === settings.jobConnectors;
+      lastSettings = settings;
       return call(
         'receiveWebhook',
-        [bytes, signature, settings],
+        [bytes, signature, same ? null : settings],
         [bytes.buffer],
       ) as Promise<IngestOutcomeData>;
     },
