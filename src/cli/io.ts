@@ -26,6 +26,15 @@ export interface CommandContext {
 /** A command: parses its own arguments and returns an exit code. */
 export type Command = (argv: string[], ctx: CommandContext) => Promise<number>;
 
+/** Parses JSON text, or keeps the text as it is when it is not JSON (for --json output). */
+export function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Formats rows as an aligned text table. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -2,7 +2,7 @@ import { SyncError } from '../../errors.ts';
 import { openStore } from '../../store/open.ts';
 import type { EventStatus, Store } from '../../store/types.ts';
 import { parseArgs, positiveInt } from '../args.ts';
-import { type Command, type CommandContext, EXIT, table } from '../io.ts';
+import { type Command, type CommandContext, EXIT, jsonOrText, table } from '../io.ts';
 
 const USAGE =
   'growrk-sync events list [--status S] [--type T] [--limit N] [--json] | events show ID [--json] | events replay ID... | events replay --status dead';
@@ -90,7 +90,7 @@ async function show(store: Store, ctx: CommandContext, id: string, json: boolean
     store.listOutcomes({ eventId: id }),
   ]);
   if (json) {
-    ctx.out(JSON.stringify({ event: { ...event, body: JSON.parse(safeJson(event.body)) }, jobs, outcomes }));
+    ctx.out(JSON.stringify({ event: { ...event, body: jsonOrText(event.body) }, jobs, outcomes }));
     return EXIT.ok;
   }
   ctx.out(`event     ${event.id}`);
@@ -168,13 +168,4 @@ async function replay(
     ctx.out(`${id}: queued ${n} job(s)`);
   }
   return failed > 0 ? EXIT.failure : EXIT.ok;
-}
-
-function safeJson(text: string): string {
-  try {
-    JSON.parse(text);
-    return text;
-  } catch {
-    return JSON.stringify(text);
-  }
 }

@@ -4,7 +4,7 @@ import { sampleEvent } from '../../growrk/samples.ts';
 import { signBody } from '../../growrk/signature.ts';
 import { EVENT_TYPES, type EventType, isKnownEventType } from '../../growrk/types.ts';
 import { parseArgs } from '../args.ts';
-import { type Command, EXIT } from '../io.ts';
+import { type Command, EXIT, jsonOrText } from '../io.ts';
 
 const USAGE = `growrk-sync send-test EVENT_TYPE [--url URL] [--secret S] [--file PAYLOAD] [--json]
   EVENT_TYPE: ${EVENT_TYPES.join(', ')}`;
@@ -61,15 +61,7 @@ export const sendTestCommand: Command = async (argv, ctx) => {
     return EXIT.failure;
   }
   const text = await response.text();
-  if (values.json) ctx.out(JSON.stringify({ status: response.status, body: safeParse(text) }));
+  if (values.json) ctx.out(JSON.stringify({ status: response.status, body: jsonOrText(text) }));
   else ctx.out(`${type} -> ${url}: HTTP ${response.status} ${text}`);
   return response.ok ? EXIT.ok : EXIT.failure;
 };
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
