@@ -60,7 +60,6 @@ export async function startService(options: {
   logger: Logger;
   cwd?: string;
   listen?: boolean;
-  extraStart?: (service: Omit<RunningService, 'close' | 'url'>) => Promise<() => Promise<void>>;
 }): Promise<RunningService> {
   const { config, logger } = options;
   const store = await openStore(config, options.cwd, logger.child({ component: 'store' }));
@@ -78,9 +77,6 @@ export async function startService(options: {
       now: Date.now,
     });
     worker.start();
-    const stopExtra = options.extraStart
-      ? await options.extraStart({ app, store, worker, runtime, metrics })
-      : null;
     let url = '';
     if (options.listen !== false) {
       url = await app.listen({ port: config.port, host: config.host });
@@ -97,7 +93,6 @@ export async function startService(options: {
       close: async () => {
         await app.close();
         if (reconcile) await reconcile.stop();
-        if (stopExtra) await stopExtra();
         await worker.stop();
         await store.close();
       },

@@ -4,7 +4,7 @@ import type { EntitySnapshot } from '../core/projection.ts';
 import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
 import type { EntityKind } from '../growrk/types.ts';
 import type { HeldChange, OutcomeResult, Store } from '../store/types.ts';
-import { destructiveCount, type GuardrailConfig, protectionReason } from './guardrails.ts';
+import { budgetUnits, type GuardrailConfig, protectionReason } from './guardrails.ts';
 import type { LoadedConnector } from './runtime.ts';
 
 /** Settings of the shared plan/apply path. */
@@ -108,7 +108,7 @@ async function decide(input: {
   }
   if (config.dryRun) return { result: 'dry-run', summary: `would ${describePlan(plan)}`, plan };
 
-  const destructive = destructiveCount(plan);
+  const destructive = budgetUnits(plan);
   if (destructive > 0 && (input.budget ?? 'events') === 'events') {
     const approved = await heldFor(store, plan, 'approved');
     if (approved) {

@@ -27,7 +27,7 @@ export function protectionReason(target: TargetRef | null, config: GuardrailConf
   return null;
 }
 
-/** How many operations in the plan are destructive. */
-export function destructiveCount(plan: Plan): number {
+/** Units of the destructive budget a plan takes: one for an entity with any destructive op. */
+export function budgetUnits(plan: Plan): number {
   return plan.ops.filter((op) => op.destructive).length > 0 ? 1 : 0;
 }

@@ -19,8 +19,6 @@ export class GroupCommitter {
   private scheduled = false;
   private readonly db: DatabaseSync;
   private readonly afterCommit: () => void;
-  /** Number of commits and of writes they carried, for metrics and the benchmark. */
-  readonly stats = { commits: 0, writes: 0 };
 
   private readonly walSync: WalSync | null;
 
@@ -90,8 +88,6 @@ export class GroupCommitter {
       }
       return;
     }
-    this.stats.commits += 1;
-    this.stats.writes += batch.length;
     const settle = () => {
       batch.forEach((item, i) => {
         const result = results[i]!;

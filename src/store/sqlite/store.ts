@@ -73,11 +73,6 @@ export class SqliteStore implements Store {
     this.committer = new GroupCommitter(this.db, () => this.afterCommit(), this.walSync);
   }
 
-  /** Commit statistics of the group committer. */
-  get commitStats(): { commits: number; writes: number } {
-    return this.committer.stats;
-  }
-
   private afterCommit(): void {
     if (!this.jobsReady) return;
     this.jobsReady = false;
