@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ConnectorReport, RunReport } from '../../src/reconcile/types.ts';
 import type { DirectoryUser } from '../fakes/google-directory/index.ts';
-import type { RecordedCall } from '../fakes/shared/recorder.ts';
+import { isWriteCall, type RecordedCall } from '../fakes/shared/recorder.ts';
 import {
   directoryUser,
   employee,
@@ -97,10 +97,6 @@ function secs(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function isHubSpotRead(call: RecordedCall): boolean {
-  return /\.(search|list|get|read)$/.test(call.operation);
-}
-
 /** One labelled block of figures for a run. */
 function printRun(label: string, world: World, run: ChildRun): void {
   const live = Number.isNaN(run.liveMiB)
@@ -130,10 +126,7 @@ function printRun(label: string, world: World, run: ChildRun): void {
       refused.length === 0
         ? '0'
         : `${refused.length}: ${[...byOperation].map(([op, n]) => `${n} ${op}`).join(', ')}`;
-    const writes =
-      c.connector === 'hubspot'
-        ? calls.filter((x) => x.status < 300 && !isHubSpotRead(x)).length
-        : calls.filter((x) => x.method !== 'GET' && x.status < 300).length;
+    const writes = calls.filter(isWriteCall).length;
     console.log(
       `    ${connectorLine(c)}; emulator saw ${fmt(calls.length)} calls (${fmt(writes)} writes, ${limited} answered 429)`,
     );

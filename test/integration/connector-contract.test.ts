@@ -28,15 +28,13 @@ import { fixtureBodies } from '../helpers/fixtures.ts';
 interface Target {
   env: Record<string, string>;
   calls(): RecordedCall[];
+  /** Calls that changed state (the recorder never clears here, so `seq` = position). */
+  writes(): RecordedCall[];
   faults: FaultInjector;
   /** Events (fixture names) whose entities the connector syncs, in order. */
   events: string[];
   stop(): Promise<void>;
 }
-
-const READ_OPERATION = /\.(get|list|read|search)$|labels\.list$|^oauth|token/;
-const isWrite = (call: RecordedCall) =>
-  call.status < 300 && call.method !== 'GET' && !READ_OPERATION.test(call.operation);
 
 const TARGETS: Record<ConnectorId, () => Promise<Target>> = {
   'google-workspace': async () => {
@@ -48,6 +46,7 @@ const TARGETS: Record<ConnectorId, () => Promise<Target>> = {
     return {
       env: { GOOGLE_ACCESS_TOKEN: 'test-token', GOOGLE_API_ROOT_URL: emu.url },
       calls: () => emu.recorder.calls,
+      writes: () => emu.recorder.writes(),
       faults: emu.faults,
       events: ['employee.created', 'employee.updated', 'employee.offboarded'],
       stop: () => emu.stop(),
@@ -58,6 +57,7 @@ const TARGETS: Record<ConnectorId, () => Promise<Target>> = {
     return {
       env: { HUBSPOT_ACCESS_TOKEN: 'hs-test-token', HUBSPOT_BASE_URL: emu.url, HUBSPOT_SYNC_ORDERS: 'true' },
       calls: () => emu.recorder.calls,
+      writes: () => emu.recorder.writes(),
       faults: emu.faults,
       events: ['employee.created', 'product.created', 'product.assigned', 'product.shipped', 'order.created'],
       stop: () => emu.stop(),
@@ -70,7 +70,7 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
   let store: SqliteStore;
   let loaded: LoadedConnector;
   const dir = mkdtempSync(join(tmpdir(), 'gs-contract-'));
-  const writesSince = (n: number) => target.calls().slice(n).filter(isWrite);
+  const writesSince = (n: number) => target.writes().filter((c) => c.seq > n);
 
   beforeAll(async () => {
     target = await TARGETS[id]();

@@ -78,11 +78,13 @@ async function harness(emu: HubSpotEmulator, env: Record<string, string> = {}): 
   };
 }
 
-/** Writes the emulator recorded since `from`, by operation name. */
+/**
+ * Every successful non-GET call since `from`, by operation name: the writes, and the batch reads
+ * and searches HubSpot takes as POSTs (so a test sees the whole order of a bulk path).
+ */
 function writesSince(emu: HubSpotEmulator, from: number): string[] {
-  return emu.recorder
-    .writes()
-    .filter((c) => c.seq > from)
+  return emu.recorder.calls
+    .filter((c) => c.seq > from && c.method !== 'GET' && c.status >= 200 && c.status < 300)
     .map((c) => c.operation);
 }
 

@@ -18,6 +18,17 @@ export interface RecordedCall {
   fault?: string;
 }
 
+/**
+ * Operations that change nothing although they may be POSTs: HubSpot's search and batch read,
+ * reads and listings, and the token endpoints (minting or inspecting a token).
+ */
+const READ_ONLY_OPERATION = /\.(get|list|read|search)$|^oauth/;
+
+/** Whether a call changed state: answered 2xx, and neither a GET nor a read sent as POST. */
+export function isWriteCall(c: RecordedCall): boolean {
+  return c.method !== 'GET' && c.status >= 200 && c.status < 300 && !READ_ONLY_OPERATION.test(c.operation);
+}
+
 /** Keeps the calls an emulator served. */
 export class CallRecorder {
   private seq = 0;
@@ -38,9 +49,9 @@ export class CallRecorder {
     return this.calls.filter((c) => c.operation === pattern);
   }
 
-  /** Calls that changed state (not GET and answered 2xx). */
+  /** Calls that changed state: answered 2xx, and neither a GET nor a read sent as POST. */
   writes(): RecordedCall[] {
-    return this.calls.filter((c) => c.method !== 'GET' && c.status >= 200 && c.status < 300);
+    return this.calls.filter(isWriteCall);
   }
 
   /** Calls the emulator refused as outside the vendor contract. */
