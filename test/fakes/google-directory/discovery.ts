@@ -58,10 +58,10 @@ export interface DiscoveryDocument {
   schemas: Record<string, DiscoverySchema>;
 }
 
-/** Where the discovery document lives: `GOOGLE_DIRECTORY_DISCOVERY`, else `../shared/specs/` beside the repository. */
+/** Where the discovery document lives: `GOOGLE_DIRECTORY_DISCOVERY`, else the copy in `test/fakes/contracts/google/`. */
 export const DEFAULT_DISCOVERY_PATH =
   process.env.GOOGLE_DIRECTORY_DISCOVERY ??
-  fileURLToPath(new URL('../../../../shared/specs/google/admin-directory_v1.json', import.meta.url));
+  fileURLToPath(new URL('../contracts/google/admin-directory_v1.json', import.meta.url));
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

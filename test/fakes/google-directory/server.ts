@@ -37,7 +37,7 @@ export interface GoogleEmulatorOptions {
   seed?: number;
   /** Clock in milliseconds (quota window, token expiry, timestamps); default `Date.now`. */
   clock?: () => number;
-  /** Path of the discovery document; default `../shared/specs/google/admin-directory_v1.json`. */
+  /** Path of the discovery document; default `test/fakes/contracts/google/admin-directory_v1.json`. */
   discoveryPath?: string;
 }
 

@@ -1,6 +1,6 @@
 /**
  * HubSpot's contract as the emulator enforces it: the OpenAPI files, with exactly the relaxations
- * that specs/README.md documents, plus the limits HubSpot documents outside the files.
+ * that test/fakes/contracts/README.md documents, plus the limits HubSpot documents outside the files.
  */
 import type {
   ContractViolation,
@@ -13,7 +13,7 @@ import type {
 import { OpenApiValidator } from './openapi.ts';
 
 /**
- * The relaxations of specs/README.md, each written once. HubSpot's generated schemas mark these
+ * The relaxations of test/fakes/contracts/README.md, each written once. HubSpot's generated schemas mark these
  * fields as required although the live API treats them as optional.
  */
 export const HUBSPOT_RELAXATIONS: readonly SchemaRelaxation[] = [

@@ -1,7 +1,7 @@
 /**
- * Finds and loads HubSpot's OpenAPI files. They live in the shared, read-only `specs/hubspot/`
- * folder beside the repository (see DESIGN.md section 9); a file placed in this emulator's own
- * `specs/` folder, or in the folder named by `HUBSPOT_SPECS_DIR`, takes precedence.
+ * Finds and loads HubSpot's OpenAPI files. They live in `test/fakes/contracts/hubspot/` (copied
+ * from the vendor, see that folder's README for provenance); a folder named by `HUBSPOT_SPECS_DIR`
+ * takes precedence.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,7 @@ export function specDirectories(explicit?: string): string[] {
   const dirs: string[] = [];
   if (explicit) dirs.push(explicit);
   if (process.env.HUBSPOT_SPECS_DIR) dirs.push(process.env.HUBSPOT_SPECS_DIR);
-  dirs.push(fileURLToPath(new URL('./specs/', import.meta.url)));
-  dirs.push(fileURLToPath(new URL('../../../../shared/specs/hubspot/', import.meta.url)));
+  dirs.push(fileURLToPath(new URL('../contracts/hubspot/', import.meta.url)));
   return dirs;
 }
 
