@@ -76,8 +76,8 @@ export interface DirectoryClient {
   listUsers(options: { pageToken?: string | undefined; maxResults: number }): Promise<UserPage>;
   /** `users.insert`; returns the new user's id. */
   insertUser(body: UserWrite): Promise<string>;
-  /** `users.patch`. */
-  patchUser(userKey: string, body: UserWrite): Promise<void>;
+  /** `users.patch`; returns the user as written (our field mask), as the API answered it. */
+  patchUser(userKey: string, body: UserWrite): Promise<unknown>;
   /** `users.signOut`. */
   signOut(userKey: string): Promise<void>;
   /** `tokens.list`: the client ids of the user's third-party tokens. */
@@ -337,9 +337,11 @@ export function createDirectoryClient(input: {
       }),
 
     patchUser: (userKey, body) =>
-      call('users.patch', async () => {
-        await api.users.patch({ userKey, requestBody: toSchemaUser(body), fields: 'id' });
-      }),
+      call(
+        'users.patch',
+        async () =>
+          (await api.users.patch({ userKey, requestBody: toSchemaUser(body), fields: USER_FIELDS })).data,
+      ),
 
     signOut: (userKey) =>
       call('users.signOut', async () => {

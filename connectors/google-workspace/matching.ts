@@ -8,6 +8,7 @@ import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { DirectoryClient } from './client.ts';
 import { employeeEmail, employeeSecondaryEmail, growrkIdsOf, parseUser } from './mapping.ts';
 import {
+  FRESH_READ_MS,
   type GoogleActual,
   type GoogleUser,
   isPlaybookStep,
@@ -31,19 +32,40 @@ export async function loadProgress(
 ): Promise<PlaybookProgress | null> {
   const raw = await ctx.state.get<unknown>(stateKeys.playbook(googleUserId));
   if (typeof raw !== 'object' || raw === null) return null;
-  const { run, done } = raw as { run?: unknown; done?: unknown };
+  const { run, done, fresh } = raw as { run?: unknown; done?: unknown; fresh?: unknown };
   if (typeof run !== 'string' || !Array.isArray(done)) return null;
-  return {
+  const progress: PlaybookProgress = {
     run,
     done: done.filter(
       (d): d is PlaybookProgress['done'][number] => typeof d === 'string' && isPlaybookStep(d),
     ),
   };
+  if (typeof fresh === 'object' && fresh !== null) {
+    const { at, user } = fresh as { at?: unknown; user?: unknown };
+    if (typeof at === 'number') progress.fresh = { at, user };
+  }
+  return progress;
+}
+
+/**
+ * The user as our suspension patch returned it, when that was less than {@link FRESH_READ_MS}
+ * ago and no step has run since: the playbook job that follows the suspension needs no
+ * `users.get` of its own (one Directory call fewer per offboarding).
+ */
+async function freshUser(ctx: GoogleContext, userId: string): Promise<GoogleUser | null> {
+  const fresh = (await loadProgress(ctx, userId))?.fresh;
+  if (!fresh) return null;
+  const age = ctx.now() - fresh.at;
+  if (age < 0 || age > FRESH_READ_MS) return null;
+  const user = parseUser(fresh.user, ctx.config.customSchema);
+  return user?.id === userId ? user : null;
 }
 
 async function byLink(ctx: GoogleContext, growrkId: string): Promise<GoogleUser | null> {
   const linked = await ctx.state.get<string>(stateKeys.link(growrkId));
   if (typeof linked !== 'string' || linked === '') return null;
+  const fresh = await freshUser(ctx, linked);
+  if (fresh) return fresh;
   const user = parseUser(await ctx.client.getUser(linked), ctx.config.customSchema);
   if (!user) await ctx.state.delete(stateKeys.link(growrkId));
   return user;

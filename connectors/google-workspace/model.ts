@@ -87,7 +87,16 @@ export type PlaybookRun = string;
 export interface PlaybookProgress {
   run: PlaybookRun;
   done: PlaybookStep[];
+  /**
+   * The user as the suspension's own `users.patch` answered it, and when (epoch ms): the playbook
+   * job that follows at once reads this instead of calling `users.get` again (see
+   * {@link FRESH_READ_MS}). Dropped by the first step recorded.
+   */
+  fresh?: { at: number; user: unknown } | undefined;
 }
+
+/** How long the user returned by the suspension patch stands in for a `users.get`. */
+export const FRESH_READ_MS = 30_000;
 
 /** How `read` found the user. */
 export type MatchedBy = 'link' | 'externalId' | 'email' | 'secondaryEmail' | 'list';

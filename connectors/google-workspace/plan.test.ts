@@ -282,6 +282,40 @@ describe('planEmployee', () => {
     });
   });
 
+  it('folds link and field updates into the suspension: one users.patch', () => {
+    const u = user({ externalIds: [], organizations: [{ primary: true, title: 'Intern' }] });
+    const plan = planEmployee({ desired: snapshot('employee.offboarded'), actual: actual(u), config });
+    expect(types(plan)).toEqual([
+      'suspend',
+      'sign-out',
+      'revoke-tokens',
+      'delete-app-passwords',
+      'invalidate-backup-codes',
+    ]);
+    const [suspend] = plan.ops;
+    expect(suspend?.changes?.map((c) => c.field)).toEqual([
+      'suspended',
+      'externalIds.growrk',
+      'title',
+      'department',
+    ]);
+    expect(suspend?.args).toMatchObject({
+      record: { suspendedBy: 'growrk-sync' },
+      externalIds: [{ type: 'custom', customType: 'growrk', value: 'emp-12345' }],
+      organizations: [{ primary: true, title: 'Software Engineer', department: 'Engineering' }],
+    });
+  });
+
+  it('links and updates an active user in one update op', () => {
+    const u = user({ externalIds: [], organizations: [{ primary: true, title: 'Intern' }] });
+    const plan = planEmployee({ desired: snapshot('employee.created'), actual: actual(u), config });
+    expect(types(plan)).toEqual(['update']);
+    expect(plan.ops[0]?.changes?.map((c) => c.field)).toEqual(['externalIds.growrk', 'title', 'department']);
+    expect(plan.ops[0]?.args?.externalIds).toEqual([
+      { type: 'custom', customType: 'growrk', value: 'emp-12345' },
+    ]);
+  });
+
   it('does not touch a user linked to another GroWrk employee', () => {
     const u = user({ externalIds: [{ type: 'custom', customType: 'growrk', value: 'emp-99999' }] });
     const plan = planEmployee({ desired: snapshot('employee.offboarded'), actual: actual(u), config });

@@ -66,8 +66,11 @@ export interface StepArgs {
   run: PlaybookRun | null;
 }
 
-/** Arguments of `suspend`. */
-export interface SuspendArgs {
+/**
+ * Arguments of `suspend`; the identity arrays of {@link UpdateArgs} may ride along, so that link,
+ * field updates and the suspension are one `users.patch`.
+ */
+export interface SuspendArgs extends UpdateArgs {
   /** The record to write (apply adds `suspendedAt`). */
   record: SuspensionRecord;
   /** Move to this organisational unit in the same patch. */
@@ -80,8 +83,9 @@ export interface ReactivateArgs {
   orgUnitPath?: string;
 }
 
-/** Arguments of `update`: whole arrays to write (Google replaces arrays whole). */
+/** Arguments of `update` and `link-external-id`: whole arrays to write (Google replaces arrays whole). */
 export interface UpdateArgs {
+  externalIds?: Record<string, unknown>[];
   organizations?: Record<string, unknown>[];
   relations?: Record<string, unknown>[];
 }
@@ -126,14 +130,29 @@ export function planEmployee(input: PlanInput<GoogleConfig, GoogleActual>): Plan
     };
   }
 
-  const identity = [...linkOps(desired, user), ...updateOps(desired, user)];
+  const identity = identityOps(desired, user);
   const state = employeeState(desired);
   if (state === 'offboarded') {
     const lifecycle = offboardOps(desired, actual, config, notes);
+    const [first, ...rest] = lifecycle;
+    // A suspension carries the identity changes in its own patch: one users.patch, not three.
+    if (first?.type === 'suspend')
+      return { ...base, target, ops: [withIdentity(first, identity), ...rest], notes };
     return { ...base, target, ops: [...lifecycle, ...identity], notes };
   }
   const lifecycle = state === 'active' ? rehireOps(user, config, notes) : [];
   return { ...base, target, ops: [...identity, ...lifecycle], notes };
+}
+
+/** The suspension op with the identity op's changes and arrays folded into the same patch. */
+function withIdentity(suspend: PlannedOp, identity: readonly PlannedOp[]): PlannedOp {
+  const [op] = identity;
+  if (!op) return suspend;
+  return {
+    ...suspend,
+    changes: [...(suspend.changes ?? []), ...(op.changes ?? [])],
+    args: { ...suspend.args, ...op.args },
+  };
 }
 
 function planWithoutAccount(
@@ -180,20 +199,36 @@ function planWithoutAccount(
   };
 }
 
-function linkOps(desired: EntitySnapshot, user: GoogleUser): PlannedOp[] {
-  if (growrkIdsOf(user).includes(desired.id)) return [];
+/**
+ * The identity op: the GroWrk id recorded in `externalIds` and the fields GroWrk sets, as ONE
+ * `users.patch` (`link-external-id` when only the link is missing, else `update`), or none.
+ */
+function identityOps(desired: EntitySnapshot, user: GoogleUser): PlannedOp[] {
+  const link = !growrkIdsOf(user).includes(desired.id);
+  const { changes, args } = fieldChanges(desired, user);
+  if (link) {
+    changes.unshift({ field: 'externalIds.growrk', before: null, after: desired.id });
+    args.externalIds = withGrowrkId(user.externalIds, desired.id);
+  }
+  if (changes.length === 0) return [];
+  const onlyLink = link && changes.length === 1;
   return [
     {
-      type: 'link-external-id',
+      type: onlyLink ? 'link-external-id' : 'update',
       destructive: false,
-      description: `record GroWrk id ${desired.id} on ${user.primaryEmail}`,
-      changes: [{ field: 'externalIds.growrk', before: null, after: desired.id }],
-      args: { externalIds: withGrowrkId(user.externalIds, desired.id) },
+      description: onlyLink
+        ? `record GroWrk id ${desired.id} on ${user.primaryEmail}`
+        : `update ${changes.map((c) => c.field).join(', ')} of ${user.primaryEmail}`,
+      changes,
+      args: { ...args },
     },
   ];
 }
 
-function updateOps(desired: EntitySnapshot, user: GoogleUser): PlannedOp[] {
+function fieldChanges(
+  desired: EntitySnapshot,
+  user: GoogleUser,
+): { changes: FieldChange[]; args: UpdateArgs } {
   const wanted = desiredFields(desired);
   const changes: FieldChange[] = [];
   const args: UpdateArgs = {};
@@ -215,16 +250,7 @@ function updateOps(desired: EntitySnapshot, user: GoogleUser): PlannedOp[] {
     changes.push({ field: 'manager', before: manager ?? null, after: wanted.managerEmail });
     args.relations = withManager(user.relations, wanted.managerEmail);
   }
-  if (changes.length === 0) return [];
-  return [
-    {
-      type: 'update',
-      destructive: false,
-      description: `update ${changes.map((c) => c.field).join(', ')} of ${user.primaryEmail}`,
-      changes,
-      args: { ...args },
-    },
-  ];
+  return { changes, args };
 }
 
 function offboardOps(

@@ -41,6 +41,27 @@ function recordArg(args: Record<string, unknown>): SuspensionRecord {
   return record;
 }
 
+/** The identity arrays of an op (link and field updates), as a patch body. */
+function identityBody(args: Record<string, unknown>): UserWrite {
+  const body: UserWrite = {};
+  for (const key of ['externalIds', 'organizations', 'relations'] as const) {
+    const value = entriesArg(args, key);
+    if (value) body[key] = value;
+  }
+  return body;
+}
+
+/**
+ * The patched user with the record we wrote in its custom schema (whether or not the answer
+ * showed custom fields), so that a read from it sees the suspension as ours.
+ */
+function withRecord(written: unknown, schema: string, record: SuspensionRecord): unknown {
+  if (!isRecord(written)) return null;
+  const schemas = isRecord(written.customSchemas) ? written.customSchemas : {};
+  const current = isRecord(schemas[schema]) ? schemas[schema] : {};
+  return { ...written, customSchemas: { ...schemas, [schema]: { ...current, ...record } } };
+}
+
 /** A password nobody knows (the new user resets it at first sign-in, or an admin sets one). */
 function throwawayPassword(): string {
   return `${randomBytes(24).toString('base64url')}-Aa1!`;
@@ -131,31 +152,32 @@ export async function applyPlan(
         await ctx.state.set(stateKeys.link(plan.entityId), userId);
         break;
       }
-      case 'link-external-id': {
-        const externalIds = entriesArg(args, 'externalIds') ?? [];
-        await ctx.client.patchUser(requireUser(op), { externalIds });
-        await ctx.state.set(stateKeys.link(plan.entityId), requireUser(op));
-        break;
-      }
+      case 'link-external-id':
       case 'update': {
-        const body: UserWrite = {};
-        const organizations = entriesArg(args, 'organizations');
-        const relations = entriesArg(args, 'relations');
-        if (organizations) body.organizations = organizations;
-        if (relations) body.relations = relations;
-        await ctx.client.patchUser(requireUser(op), body);
+        const id = requireUser(op);
+        await ctx.client.patchUser(id, identityBody(args));
+        if (args.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
         break;
       }
       case 'suspend': {
         const id = requireUser(op);
         const suspendedAt = now();
         const record: SuspensionRecord = { ...recordArg(args), suspendedAt };
-        const body: UserWrite = { suspended: true, customSchemas: { [schema]: { ...record } } };
+        const body: UserWrite = {
+          ...identityBody(args),
+          suspended: true,
+          customSchemas: { [schema]: { ...record } },
+        };
         const ou = stringArg(args, 'orgUnitPath');
         if (ou) body.orgUnitPath = ou;
-        await ctx.client.patchUser(id, body);
+        const written = await ctx.client.patchUser(id, body);
+        if (body.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
         startedRun = suspendedAt;
-        progress = { run: suspendedAt, done: [] };
+        progress = {
+          run: suspendedAt,
+          done: [],
+          fresh: { at: ctx.now(), user: withRecord(written, schema, record) },
+        };
         await ctx.state.set(stateKeys.playbook(id), progress);
         break;
       }

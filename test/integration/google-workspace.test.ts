@@ -159,9 +159,9 @@ describe('google-workspace connector against the Directory emulator', () => {
       'delete-app-passwords',
       'invalidate-backup-codes',
       'remove-groups',
-      'link-external-id',
-      'update',
     ]);
+    // Link and field updates ride in the suspension's own patch.
+    expect(plan.ops[0]?.changes?.map((c) => c.field)).toContain('externalIds.growrk');
     expect(plan.target).toMatchObject({ id: user.id, adminRole: null, orgUnitPath: '/Engineering' });
     const report = await h.apply(plan);
     expect(report.done).toEqual(plan.ops.map((op) => op.type));
@@ -187,8 +187,9 @@ describe('google-workspace connector against the Directory emulator', () => {
     expect(await h.state(`link:${EMPLOYEE}`)).toBe(user.id);
     // Measured cost of a first offboarding found by e-mail: 2 searches (externalId, e-mail), then
     // suspend, sign-out, tokens.list + 2 deletes, asps.list + 1 delete, invalidate, groups.list +
-    // 2 member deletes, and the link and field patches.
-    expect(emu.recorder.calls.length).toBe(2 + 1 + 1 + 3 + 2 + 1 + 3 + 2);
+    // 2 member deletes; the link and the field updates ride in the suspension's patch.
+    expect(emu.recorder.calls.length).toBe(2 + 1 + 1 + 3 + 2 + 1 + 3);
+    expect(emu.recorder.byOperation('directory.users.patch')).toHaveLength(1);
 
     // A fresh read and plan: found through the stored link, nothing left to do, nothing written.
     const writes = emu.recorder.writes().length;
@@ -210,7 +211,8 @@ describe('google-workspace connector against the Directory emulator', () => {
     await h.loaded.ctx.state.set(`link:${EMPLOYEE}`, 'deleted-user-id');
     const plan = await h.plan();
     expect(plan.target?.id).toBe(user.id);
-    expect(plan.ops.map((op) => op.type)).toEqual(['link-external-id', 'update']);
+    expect(plan.ops.map((op) => op.type)).toEqual(['update']);
+    expect(plan.ops[0]?.changes?.[0]).toMatchObject({ field: 'externalIds.growrk', after: EMPLOYEE });
     expect(await h.state(`link:${EMPLOYEE}`)).toBe(user.id);
     expect(emu.recorder.calls.map((c) => [c.operation, c.status])).toEqual([
       ['directory.users.get', 404],
