@@ -35,6 +35,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     summary: 'The signed body is JSON but not a valid GroWrk event envelope.',
   },
+  PAYLOAD_LIMIT_EXCEEDED: {
+    status: 400,
+    retryable: false,
+    summary: 'The signed body breaks a structural limit (nesting depth or array length).',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The body must be application/json.' },
   WEBHOOK_SECRET_UNSET: {
     status: 503,

@@ -44,6 +44,7 @@ export function buildServiceApp(deps: {
       secrets: () => config.webhook.secrets,
       dropFields: config.privacy.dropFields,
       jobConnectors: deps.jobConnectors,
+      limits: { maxDepth: config.webhook.maxDepth, maxArrayLength: config.webhook.maxArrayLength },
     }),
     metrics: deps.metrics,
     logger: deps.logger,

@@ -1,4 +1,5 @@
 import { CONNECTOR_REGISTRY } from '../connector/registry.ts';
+import { DEFAULT_PAYLOAD_LIMITS } from '../growrk/limits.ts';
 import { DEFAULT_SENSITIVE_FIELDS } from '../growrk/privacy.ts';
 
 /**
@@ -28,6 +29,18 @@ export const configSchema = {
       format: 'nat',
       default: 1_048_576,
       env: 'WEBHOOK_BODY_LIMIT',
+    },
+    maxDepth: {
+      doc: 'Deepest nesting of objects and arrays in a webhook body; deeper is refused (400 PAYLOAD_LIMIT_EXCEEDED, kept as rejected).',
+      format: 'nat',
+      default: DEFAULT_PAYLOAD_LIMITS.maxDepth,
+      env: 'WEBHOOK_MAX_DEPTH',
+    },
+    maxArrayLength: {
+      doc: 'Most items in any one array of a webhook body; more is refused (400 PAYLOAD_LIMIT_EXCEEDED, kept as rejected).',
+      format: 'nat',
+      default: DEFAULT_PAYLOAD_LIMITS.maxArrayLength,
+      env: 'WEBHOOK_MAX_ARRAY_LENGTH',
     },
   },
   database: {

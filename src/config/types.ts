@@ -41,7 +41,7 @@ export interface AppConfig {
   env: string;
   port: number;
   host: string;
-  webhook: { secrets: string[]; bodyLimit: number };
+  webhook: { secrets: string[]; bodyLimit: number; maxDepth: number; maxArrayLength: number };
   database: { url: string; poolSize: number; connectTimeout: number; statementTimeout: number };
   connectors: string[];
   dryRun: boolean;

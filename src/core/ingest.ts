@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
-import { parseEnvelope, parseJsonBody } from '../growrk/envelope.ts';
-import { dropSensitive } from '../growrk/privacy.ts';
+import { parseEnvelope, parseJsonText } from '../growrk/envelope.ts';
+import { checkPayloadLimits, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from '../growrk/limits.ts';
+import { dropSensitive, withheldBody } from '../growrk/privacy.ts';
 import { verifySignature } from '../growrk/signature.ts';
 import type { EntityKind, ParsedEvent } from '../growrk/types.ts';
 import type { IngestResult, Store } from '../store/types.ts';
@@ -15,6 +16,8 @@ export interface IngestOptions {
   dropFields: readonly string[];
   /** For each entity kind, the enabled connectors that sync it. */
   jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
+  /** Structural limits on payloads (default {@link DEFAULT_PAYLOAD_LIMITS}). */
+  limits?: PayloadLimits | undefined;
   now?: () => number;
 }
 
@@ -33,6 +36,7 @@ export interface IngestSettings {
   secrets: readonly string[];
   dropFields: readonly string[];
   jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
+  limits?: PayloadLimits | undefined;
 }
 
 /** An outcome as plain data (the error as code and message), for passing between threads. */
@@ -82,6 +86,7 @@ export function createReceiver(options: IngestOptions): WebhookReceiver {
           secrets: options.secrets(),
           dropFields: options.dropFields,
           jobConnectors: options.jobConnectors,
+          limits: options.limits,
         }),
       ),
   };
@@ -121,7 +126,8 @@ export class Ingestor implements WebhookReceiver {
     let json: unknown;
     let event: ParsedEvent;
     try {
-      json = parseJsonBody(raw);
+      json = parseJsonText(raw);
+      checkPayloadLimits(json, this.options.limits ?? DEFAULT_PAYLOAD_LIMITS);
       event = parseEnvelope(json, this.options.dropFields);
     } catch (err) {
       const error = toSyncError(err);
@@ -134,9 +140,10 @@ export class Ingestor implements WebhookReceiver {
           status: 'rejected',
           event: null,
           type,
+          // A body that did not parse (or broke a limit) is never kept: only its digest and size.
           body:
-            json === undefined
-              ? Buffer.from(raw).toString('utf8')
+            json === undefined || error.code === 'PAYLOAD_LIMIT_EXCEEDED'
+              ? withheldBody(error.code, raw.length, bodyHash)
               : JSON.stringify(dropSensitive(json, this.options.dropFields)),
           error: { code: error.code, message: error.message },
           jobConnectors: {},

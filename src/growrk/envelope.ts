@@ -1,4 +1,5 @@
 import { SyncError } from '../errors.ts';
+import { checkPayloadLimits, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from './limits.ts';
 import { dropSensitive } from './privacy.ts';
 import {
   ENTITY_ARRAY_KEY,
@@ -17,13 +18,30 @@ function asId(value: unknown): string | null {
   return null;
 }
 
-/** Parses the raw body as JSON, or throws BODY_NOT_JSON. */
-export function parseJsonBody(raw: Uint8Array | string): unknown {
+/**
+ * Parses the raw body as JSON and checks its structure against `limits` (iteratively: JSON.parse
+ * copes with deep nesting, the walks after it must never see it).
+ * @throws SyncError BODY_NOT_JSON (saying where, never quoting the body) or PAYLOAD_LIMIT_EXCEEDED.
+ */
+export function parseJsonBody(
+  raw: Uint8Array | string,
+  limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS,
+): unknown {
+  const json = parseJsonText(raw);
+  checkPayloadLimits(json, limits);
+  return json;
+}
+
+/** Parses the raw body as JSON, nothing more: check it with `checkPayloadLimits` before any walk. */
+export function parseJsonText(raw: Uint8Array | string): unknown {
   const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new SyncError('BODY_NOT_JSON', `body is not valid JSON: ${(err as Error).message}`);
+    // V8's messages quote a fragment of the input; only the position is safe to repeat.
+    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    const where = position === undefined ? '' : ` (at character ${position})`;
+    throw new SyncError('BODY_NOT_JSON', `body is not valid JSON${where}`);
   }
 }
 

@@ -107,14 +107,23 @@ describe('POST /webhooks/growrk', () => {
     expect((await server.inject(post(body, signBody(body, 'new-secret')))).statusCode).toBe(200);
   });
 
-  it('keeps a signed non-JSON body as rejected and answers 400', async () => {
+  it('keeps a signed non-JSON body as rejected by digest and size only, and answers 400 without quoting it', async () => {
     const { app: server, store } = await app();
-    const res = await server.inject(post('{"event": "employee.updated", oops'));
+    const raw = '{"event": "employee.updated", "taxId": TAX-000-11-2222 oops';
+    const res = await server.inject(post(raw));
     expect(res.statusCode).toBe(400);
-    expect((res.json() as { error: { code: string } }).error.code).toBe('BODY_NOT_JSON');
+    const answer = res.json() as { error: { code: string; message: string } };
+    expect(answer.error.code).toBe('BODY_NOT_JSON');
+    expect(res.body).not.toContain('TAX');
     const [event] = await store.listEvents({ status: 'rejected' });
     expect(event?.error?.code).toBe('BODY_NOT_JSON');
-    expect(event?.body).toContain('oops');
+    expect(JSON.stringify(event)).not.toContain('TAX');
+    expect(JSON.parse(event!.body)).toEqual({
+      withheld: true,
+      code: 'BODY_NOT_JSON',
+      bytes: Buffer.byteLength(raw),
+      sha256: event!.bodyHash,
+    });
   });
 
   it('keeps a signed invalid envelope as rejected, without its sensitive fields', async () => {

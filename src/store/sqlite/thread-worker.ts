@@ -24,6 +24,7 @@ async function receiveWebhook(
       secrets: () => settings.secrets,
       dropFields: settings.dropFields,
       jobConnectors: settings.jobConnectors,
+      limits: settings.limits,
     });
   }
   if (!ingestor) throw new Error('receiveWebhook: no ingest settings were sent');

@@ -80,7 +80,8 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
         lastSettings !== null &&
         lastSettings.secrets === settings.secrets &&
         lastSettings.dropFields === settings.dropFields &&
-        lastSettings.jobConnectors === settings.jobConnectors;
+        lastSettings.jobConnectors === settings.jobConnectors &&
+        lastSettings.limits === settings.limits;
       lastSettings = settings;
       return call(
         'receiveWebhook',
