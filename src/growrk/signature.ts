@@ -8,17 +8,12 @@ export function signBody(body: string | Uint8Array, secret: string): string {
   return createHmac('sha256', secret).update(body).digest('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
-/** Decodes a signature header in any of the forms GroWrk's scheme yields (url-safe or plain, padded or not). */
-function decodeSignature(header: string): Buffer | null {
-  const trimmed = header.trim();
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
-  const decoded = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  return decoded.length === 32 ? decoded : null;
-}
-
 /**
- * Verifies `header` against `body` for each secret, in constant time per secret. Every secret is
- * always tried, so the time taken does not reveal which one matched.
+ * Verifies `header` against `body` for each secret: the header must be exactly the string GroWrk's
+ * own function produces (url-safe alphabet, padding kept, nothing around it). Standard base64,
+ * missing or extra padding, or another last character that decodes to the same bytes are refused:
+ * one accepted form per body and secret. Each secret is compared in constant time and every secret
+ * is always tried, so the time taken reveals neither the signature nor which secret matched.
  * @returns the index of the matching secret, or -1.
  */
 export function verifySignature(
@@ -26,13 +21,15 @@ export function verifySignature(
   header: string | undefined,
   secrets: readonly string[],
 ): number {
-  if (header === undefined || header === '') return -1;
-  const given = decodeSignature(header);
-  if (given === null) return -1;
+  if (header === undefined || header.length !== SIGNATURE_LENGTH) return -1;
+  const given = Buffer.from(header, 'utf8');
   let match = -1;
   secrets.forEach((secret, index) => {
-    const expected = createHmac('sha256', secret).update(body).digest();
-    if (timingSafeEqual(expected, given) && match === -1) match = index;
+    const expected = Buffer.from(signBody(body, secret), 'utf8');
+    if (given.length === expected.length && timingSafeEqual(expected, given) && match === -1) match = index;
   });
   return match;
 }
+
+/** base64 of a 32-byte HMAC-SHA256: 43 characters and one `=`. */
+const SIGNATURE_LENGTH = 44;

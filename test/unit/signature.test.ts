@@ -48,15 +48,33 @@ describe('GroWrk signatures', () => {
     expect(verifySignature(Buffer.from(body), header, [secret])).toBe(0);
   });
 
-  it('accepts the padded, unpadded and plain base64 forms', () => {
-    const body = Buffer.from('{"event":"order.created"}');
-    const padded = growrkHeader(body, secret);
-    expect(padded.endsWith('=')).toBe(true);
+  it('accepts only the exact form GroWrk sends: no plain base64, no padding changes, no same-bytes variant', () => {
+    // A body whose digest has + and / (so plain and url-safe differ).
+    let body = Buffer.alloc(0);
+    for (let i = 0; i < 500; i += 1) {
+      body = Buffer.from(`{"event":"order.created","n":${i}}`);
+      const plain = createHmac('sha256', secret).update(body).digest('base64');
+      if (plain.includes('+') && plain.includes('/')) break;
+    }
+    const exact = growrkHeader(body, secret);
+    expect(exact.endsWith('=')).toBe(true);
+    expect(verifySignature(body, exact, [secret])).toBe(0);
     const plain = createHmac('sha256', secret).update(body).digest('base64');
-    expect(verifySignature(body, padded, [secret])).toBe(0);
-    expect(verifySignature(body, padded.replace(/=+$/, ''), [secret])).toBe(0);
-    expect(verifySignature(body, plain, [secret])).toBe(0);
-    expect(verifySignature(body, ` ${padded} `, [secret])).toBe(0);
+    expect(verifySignature(body, plain, [secret])).toBe(-1);
+    expect(verifySignature(body, exact.replace(/=+$/, ''), [secret])).toBe(-1);
+    expect(verifySignature(body, `${exact}=`, [secret])).toBe(-1);
+    expect(verifySignature(body, ` ${exact}`, [secret])).toBe(-1);
+    expect(verifySignature(body, exact.toLowerCase(), [secret])).toBe(-1);
+    // The last character carries 2 unused bits: flipping them decodes to the same 32 bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = exact[42]!;
+    const sibling = alphabet[alphabet.indexOf(last) ^ 0b01]!;
+    const variant = `${exact.slice(0, 42)}${sibling}=`;
+    expect(Buffer.from(variant, 'base64url')).toEqual(Buffer.from(exact, 'base64url'));
+    expect(verifySignature(body, variant, [secret])).toBe(-1);
+    // A non-ASCII character that would truncate to a matching byte.
+    const wide = `${String.fromCharCode(0x100 + exact.charCodeAt(0))}${exact.slice(1)}`;
+    expect(verifySignature(body, wide, [secret])).toBe(-1);
   });
 
   it('refuses a flipped body byte, a wrong secret, a truncated or missing header', () => {
