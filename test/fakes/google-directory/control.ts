@@ -10,7 +10,9 @@
  * - `GET /__emulator/held` -> `{ held: [{ method, path }] }`; `POST /__emulator/held/release` -> `{ released }`
  * - `POST /__emulator/users` body = a user seed -> 201 user
  * - `POST /__emulator/groups`, `POST /__emulator/groups/{key}/members`, `POST /__emulator/schemas`,
- *   `POST /__emulator/users/{key}/tokens`, `POST /__emulator/users/{key}/asps` -> 201
+ *   `POST /__emulator/users/{key}/tokens`, `POST /__emulator/users/{key}/asps`,
+ *   `POST /__emulator/users/{key}/devices` (a mobile device), `POST /__emulator/users/{key}/licences`
+ *   body `{productId, skuId}` -> 201
  */
 import { type FaultInjector, ruleFromJson } from '../shared/faults.ts';
 import type { CallRecorder } from '../shared/recorder.ts';
@@ -87,6 +89,20 @@ export function serveControl(deps: ControlDeps, method: string, pathname: string
       case 'POST /users/:key/tokens':
         requireString(input, 'clientId');
         return { status: 201, body: deps.state.addToken(key, input as unknown as TokenSeed) };
+      case 'POST /users/:key/devices':
+        return {
+          status: 201,
+          body: deps.state.devices.add({ ...input, email: deps.state.requireUser(key).primaryEmail }),
+        };
+      case 'POST /users/:key/licences':
+        return {
+          status: 201,
+          body: deps.state.licences.assign(
+            requireString(input, 'productId'),
+            requireString(input, 'skuId'),
+            deps.state.requireUser(key).primaryEmail,
+          ),
+        };
       case 'POST /users/:key/asps':
         return { status: 201, body: deps.state.addAsp(key, input as AspSeed) };
       default:

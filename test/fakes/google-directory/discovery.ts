@@ -184,6 +184,32 @@ export function parseDiscovery(raw: unknown): DiscoveryDocument {
   return { parameters: toParameters(raw.parameters), methods, schemas };
 }
 
+/** The Data Transfer and Enterprise License Manager documents the emulator serves beside the Directory one. */
+export const EXTRA_DISCOVERY_PATHS: readonly string[] = [
+  fileURLToPath(new URL('../contracts/google/admin-datatransfer_v1.json', import.meta.url)),
+  fileURLToPath(new URL('../contracts/google/licensing_v1.json', import.meta.url)),
+];
+
+/**
+ * Several discovery documents as one: every method of each (their paths do not overlap), the
+ * standard parameters and the schemas (a name already taken keeps its first definition: the only
+ * shared name, `Empty`, is the same empty object in each).
+ */
+export function mergeDiscovery(docs: readonly DiscoveryDocument[]): DiscoveryDocument {
+  const merged: DiscoveryDocument = { parameters: {}, methods: [], schemas: {} };
+  for (const doc of docs) {
+    merged.parameters = { ...doc.parameters, ...merged.parameters };
+    merged.methods.push(...doc.methods);
+    merged.schemas = { ...doc.schemas, ...merged.schemas };
+  }
+  return merged;
+}
+
+/** The Directory document (`path`) merged with the Data Transfer and Licensing documents. */
+export function loadGoogleDiscovery(path: string = DEFAULT_DISCOVERY_PATH): DiscoveryDocument {
+  return mergeDiscovery([loadDiscovery(path), ...EXTRA_DISCOVERY_PATHS.map((p) => loadDiscovery(p))]);
+}
+
 const cache = new Map<string, DiscoveryDocument>();
 
 /** Reads (once per path) and parses the discovery document. */

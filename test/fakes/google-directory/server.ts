@@ -10,7 +10,7 @@ import { CallRecorder, type RecordedCall } from '../shared/recorder.ts';
 import { type ApiDeps, type Outcome, parseJsonBody, serveApi, unknownPath } from './api.ts';
 import { TokenRegistry } from './auth.ts';
 import { serveControl } from './control.ts';
-import { loadDiscovery } from './discovery.ts';
+import { loadGoogleDiscovery } from './discovery.ts';
 import { ApiError, googleErrorBody } from './errors.ts';
 import { queryRecord, readBody, sendJson } from './http-util.ts';
 import { IdGenerator } from './ids.ts';
@@ -84,7 +84,7 @@ const FAULT_BODIES = {
 export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Promise<GoogleEmulator> {
   const clock = opts.clock ?? Date.now;
   const seed = opts.seed ?? 42;
-  const doc = loadDiscovery(opts.discoveryPath);
+  const doc = loadGoogleDiscovery(opts.discoveryPath);
   const userSchema = doc.schemas.User;
   if (!userSchema) throw new Error('discovery document has no User schema');
   const checker = new ContractChecker(doc);

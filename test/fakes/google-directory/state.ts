@@ -4,9 +4,12 @@
  * handlers go through the same methods, which throw `ApiError`s worded as Google words them.
  */
 import { checkCustomSchemaValues, checkSchemaDefinition } from './custom-schemas.ts';
+import { DeviceState } from './devices-state.ts';
 import type { DiscoverySchema } from './discovery.ts';
 import { ApiError, duplicate, invalid, notFound } from './errors.ts';
 import { etagOf, IdGenerator } from './ids.ts';
+import { LicenceState } from './licences-state.ts';
+import { TransferState } from './transfers-state.ts';
 import type {
   AspSeed,
   DirectoryAsp,
@@ -66,9 +69,21 @@ export class DirectoryState {
   private orgUnits = new Map<string, DirectoryOrgUnit>();
   private signOuts = new Map<string, number>();
   private nextCodeId = 1;
+  /** Data Transfer API: applications and transfers. */
+  readonly transfers: TransferState;
+  /** Enterprise License Manager: licence assignments (users by e-mail). */
+  readonly licences: LicenceState;
+  /** Mobile devices and the actions taken on them. */
+  readonly devices: DeviceState;
 
   constructor(options: DirectoryStateOptions) {
     this.options = options;
+    this.transfers = new TransferState({
+      userExists: (id) => this.users.has(id),
+      clock: options.clock,
+    });
+    this.licences = new LicenceState({ userExists: (email) => this.getUser(email) !== undefined });
+    this.devices = new DeviceState();
     this.customerId = options.customerId;
     this.domain = options.domain;
     this.ids = new IdGenerator(options.seed);
@@ -92,6 +107,9 @@ export class DirectoryState {
     ])
       map.clear();
     this.nextCodeId = 1;
+    this.transfers.reset();
+    this.licences.reset();
+    this.devices.reset();
     this.seedDefaults();
   }
 
@@ -664,6 +682,10 @@ export class DirectoryState {
       asps: perUser(this.asps),
       verificationCodes: perUser(this.codes),
       signOuts,
+      transfers: this.transfers.all(),
+      licences: this.licences.all(),
+      devices: this.devices.list(null),
+      deviceActions: this.devices.actionLog(),
     });
   }
 }
