@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { admin, type admin_directory_v1 } from '@googleapis/admin';
 import { JWT, OAuth2Client } from 'google-auth-library';
-import type { GoogleConfig } from '../../src/config/types.ts';
 import { classifyVendorError, SyncError } from '../../src/errors.ts';
 import type { RateLimiter } from '../../src/sync/rate-limiter.ts';
+import type { GoogleConfig } from './config.ts';
 import { SCOPES, USER_FIELDS } from './model.ts';
 
 /** The token URL google-auth-library signs into JWTs and posts to (not configurable there). */

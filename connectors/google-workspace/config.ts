@@ -1,3 +1,5 @@
+import type { ConfigOf } from '../../src/connector/manifest.ts';
+
 /** The Google Workspace connector's part of the configuration schema (convict). */
 export const googleWorkspaceConfig = {
   credentials: {
@@ -69,3 +71,6 @@ export const googleWorkspaceConfig = {
     env: 'GOOGLE_CALLS_PER_MINUTE',
   },
 } as const;
+
+/** The Google Workspace connector's configuration, as the schema above gives it. */
+export type GoogleConfig = ConfigOf<typeof googleWorkspaceConfig>;

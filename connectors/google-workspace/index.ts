@@ -2,9 +2,10 @@
  * The Google Workspace connector: keeps Directory users in step with GroWrk employees, suspends
  * offboarded ones and runs the offboarding playbook (DESIGN section 7).
  */
-import type { GoogleConfig } from '../../src/config/types.ts';
+
 import { defineConnector } from '../../src/connector/types.ts';
 import { createDirectoryClient, type DirectoryClient } from './client.ts';
+import type { GoogleConfig } from './config.ts';
 import { keysOfEmployee, keysOfUser, parseUser } from './mapping.ts';
 import { findUser, type GoogleContext, loadProgress } from './matching.ts';
 import type { GoogleActual } from './model.ts';

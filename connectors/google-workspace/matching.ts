@@ -2,10 +2,11 @@
  * Finding the Google user of a GroWrk employee (`read`): the stored link, else the GroWrk id in
  * `externalIds`, else the work e-mail, else the secondary e-mail. The link is stored once found.
  */
-import type { GoogleConfig } from '../../src/config/types.ts';
+
 import type { ConnectorContext } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { DirectoryClient } from './client.ts';
+import type { GoogleConfig } from './config.ts';
 import { employeeEmail, employeeSecondaryEmail, growrkIdsOf, parseUser } from './mapping.ts';
 import {
   FRESH_READ_MS,

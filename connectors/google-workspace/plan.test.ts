@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { GoogleConfig } from '../../src/config/types.ts';
 import type { Plan } from '../../src/connector/types.ts';
 import { type EntitySnapshot, project, projectionInputs } from '../../src/core/projection.ts';
 import { parseEnvelope, parseJsonBody } from '../../src/growrk/envelope.ts';
 import { DEFAULT_SENSITIVE_FIELDS } from '../../src/growrk/privacy.ts';
 import { fixtureBodies } from '../../test/helpers/fixtures.ts';
+import type { GoogleConfig } from './config.ts';
 import { parseUser } from './mapping.ts';
 import type { GoogleActual, GoogleUser, PlaybookProgress, SuspensionRecord } from './model.ts';
 import { NO_ACCOUNT_NOTE, planEmployee } from './plan.ts';

@@ -17,9 +17,10 @@
  * - Active in GroWrk but no account: `create` only with `createAccounts` (off by default).
  * - A user that carries another employee's GroWrk id is not touched (an e-mail reused by a new hire).
  */
-import type { GoogleConfig } from '../../src/config/types.ts';
+
 import type { FieldChange, Plan, PlanInput, PlannedOp, TargetRef } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
+import type { GoogleConfig } from './config.ts';
 import {
   adminRoleOf,
   desiredFields,

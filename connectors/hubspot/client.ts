@@ -20,9 +20,9 @@ import {
   PropertyCreateTypeEnum,
 } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
 import { ObjectTypePropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/schemas/index.js';
-import type { HubSpotConfig } from '../../src/config/types.ts';
 import { classifyVendorError, isSyncError, SyncError } from '../../src/errors.ts';
 import { createRateLimiter, type RateLimiter } from '../../src/sync/rate-limiter.ts';
+import type { HubSpotConfig } from './config.ts';
 import type { PropertySpec, ValueType } from './mapping.ts';
 import type { HubSpotRecord } from './model.ts';
 import { observeHeaders, pauseFor, rateLimitError, rateLimitSignal } from './rate-limit.ts';

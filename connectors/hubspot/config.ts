@@ -1,3 +1,5 @@
+import type { ConfigOf } from '../../src/connector/manifest.ts';
+
 /** The HubSpot connector's part of the configuration schema (convict). */
 export const hubspotConfig = {
   accessToken: {
@@ -124,3 +126,10 @@ export const hubspotConfig = {
     env: 'HUBSPOT_DEAL_STAGES',
   },
 } as const;
+
+/**
+ * The HubSpot connector's configuration, as the schema above gives it. The property maps
+ * (`contactProperties`, `assetProperties`, `dealProperties`) map a target property to a GroWrk
+ * field (dot path, or `@firstName` / `@lastName` / `@dealName`); '' leaves it unmanaged.
+ */
+export type HubSpotConfig = ConfigOf<typeof hubspotConfig>;

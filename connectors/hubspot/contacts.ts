@@ -3,10 +3,11 @@
  * id, and back (to tell our contacts from others among an asset's associations). The first time
  * a contact is found by e-mail; after that by the link or by the unique GroWrk id property.
  */
-import type { HubSpotConfig } from '../../src/config/types.ts';
+
 import type { ConnectorContext } from '../../src/connector/types.ts';
 import { SyncError } from '../../src/errors.ts';
 import type { HubSpotClient } from './client.ts';
+import type { HubSpotConfig } from './config.ts';
 import { contactValues } from './mapping.ts';
 import type { FoundBy, HubSpotRecord } from './model.ts';
 import { stateKeys } from './model.ts';

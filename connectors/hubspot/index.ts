@@ -6,7 +6,7 @@
  * Besides the standard definition, it offers the optional bulk pair the worker and reconciliation
  * use: `readMany` (batch reads, see `read-many.ts`) and `applyMany` (batch writes, see `bulk.ts`).
  */
-import type { HubSpotConfig } from '../../src/config/types.ts';
+
 import { defineConnector } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
@@ -14,6 +14,7 @@ import type { RateLimiter } from '../../src/sync/rate-limiter.ts';
 import { applyPlan } from './apply.ts';
 import { applyMany } from './bulk.ts';
 import { createHubSpotClient, type HubSpotClient } from './client.ts';
+import type { HubSpotConfig } from './config.ts';
 import { emailOf } from './contacts.ts';
 import type { HubSpotActual } from './model.ts';
 import { CONNECTOR_ID, planEntity } from './plan.ts';

@@ -6,10 +6,11 @@
  * A field GroWrk did not send (e.g. an employee known only from a reference) is not managed
  * either, so a partial snapshot never clears what HubSpot holds.
  */
-import type { HubSpotConfig } from '../../src/config/types.ts';
+
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import { employeeRefOf } from '../../src/core/projection.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
+import type { HubSpotConfig } from './config.ts';
 
 /** How a value is written and compared. */
 export type ValueType = 'string' | 'email' | 'number' | 'bool' | 'date' | 'datetime';

@@ -4,9 +4,10 @@
  * for the contact of the assigned employee. Nothing here is destructive: records are never
  * archived, and removing a stale association keeps both records.
  */
-import type { HubSpotConfig } from '../../src/config/types.ts';
+
 import type { FieldChange, Plan, PlanInput, PlannedOp, TargetRef } from '../../src/connector/types.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
+import type { HubSpotConfig } from './config.ts';
 import { assigneeIdOf, labelOf, mapEntity, plainValues, sameValue, targetSpec } from './mapping.ts';
 import type { AssociateArgs, CreateArgs, DissociateArgs, HubSpotActual, UpdateArgs } from './model.ts';
 

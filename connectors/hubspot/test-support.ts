@@ -3,11 +3,11 @@
  * configuration. Not used by the connector itself.
  */
 import { loadConfig } from '../../src/config/load.ts';
-import type { HubSpotConfig } from '../../src/config/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import { parseEnvelope } from '../../src/growrk/envelope.ts';
 import { DEFAULT_SENSITIVE_FIELDS } from '../../src/growrk/privacy.ts';
 import { fixture } from '../../test/helpers/fixtures.ts';
+import type { HubSpotConfig } from './config.ts';
 import type { HubSpotActual, HubSpotRecord } from './model.ts';
 
 /** The HubSpot configuration with defaults, plus overrides. */

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/load.ts';
+import { CONNECTOR_MANIFESTS } from '../connector/registry.ts';
 import { isSyncError } from '../errors.ts';
 import { checkCommand } from './commands/check.ts';
 import { eventsCommand } from './commands/events.ts';
@@ -21,7 +22,7 @@ const COMMANDS: Record<string, Command> = {
   import: importCommand,
 };
 
-const HELP = `growrk-sync: GroWrk webhooks into Google Workspace and HubSpot
+const HELP = `growrk-sync: GroWrk webhooks into ${CONNECTOR_MANIFESTS.map((m) => m.title).join(', ')}
 
 usage: growrk-sync <command> [options]
 

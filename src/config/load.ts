@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import convict from 'convict';
 import cron from 'node-cron';
-import { CONNECTOR_IDS, isConnectorId } from '../connector/registry.ts';
+import { CONNECTOR_IDS, connectorConfig, isConnectorId, manifestOf } from '../connector/registry.ts';
 import { SyncError } from '../errors.ts';
 import { registerFormats } from './formats.ts';
 import { configSchema } from './schema.ts';
@@ -73,19 +73,9 @@ function crossChecks(c: AppConfig): string[] {
     if (!isConnectorId(id))
       problems.push(`connectors: unknown connector "${id}" (known: ${CONNECTOR_IDS.join(', ')})`);
   }
-  if (c.connectors.includes('google-workspace')) {
-    const g = c.google;
-    if (!g.accessToken && !(g.credentials && g.adminSubject)) {
-      problems.push(
-        'google: set GOOGLE_ACCESS_TOKEN, or GOOGLE_CREDENTIALS and GOOGLE_ADMIN_SUBJECT, to enable google-workspace',
-      );
-    }
-    if (g.credentials && !existsSync(g.credentials)) {
-      problems.push(`google.credentials: file ${g.credentials} does not exist`);
-    }
-  }
-  if (c.connectors.includes('hubspot') && !c.hubspot.accessToken) {
-    problems.push('hubspot.accessToken: set HUBSPOT_ACCESS_TOKEN to enable hubspot');
+  for (const id of Array.isArray(c.connectors) ? c.connectors.filter(isConnectorId) : []) {
+    const manifest = manifestOf(id);
+    problems.push(...manifest.crossCheck(connectorConfig(c, id)));
   }
   if (
     typeof c.reconcile.schedule === 'string' &&

@@ -1,13 +1,13 @@
-import { CONNECTOR_REGISTRY } from '../connector/registry.ts';
+import { CONNECTOR_IDS, CONNECTOR_MANIFESTS } from '../connector/registry.ts';
 import { DEFAULT_PAYLOAD_LIMITS } from '../growrk/limits.ts';
 import { DEFAULT_SENSITIVE_FIELDS } from '../growrk/privacy.ts';
 
 /**
  * The one configuration schema (convict): defaults, then the JSON file named by
  * `GROWRK_SYNC_CONFIG` (or `config/<NODE_ENV>.json`), then environment variables. Connector keys
- * come from each connector's `config.ts` through the registry.
+ * come from each connector's manifest through the registry, each under its `configKey`.
  */
-export const configSchema = {
+const coreSchema = {
   env: {
     doc: 'Runtime environment; picks config/<env>.json.',
     format: String,
@@ -66,7 +66,7 @@ export const configSchema = {
     },
   },
   connectors: {
-    doc: `Enabled connectors, comma-separated: ${Object.keys(CONNECTOR_REGISTRY).join(', ')}.`,
+    doc: `Enabled connectors, comma-separated: ${CONNECTOR_IDS.join(', ')}.`,
     format: 'comma-list',
     default: [] as string[],
     env: 'CONNECTORS',
@@ -187,6 +187,9 @@ export const configSchema = {
       env: 'LOG_LEVEL',
     },
   },
-  google: CONNECTOR_REGISTRY['google-workspace'].config,
-  hubspot: CONNECTOR_REGISTRY.hubspot.config,
+};
+
+export const configSchema = {
+  ...coreSchema,
+  ...Object.fromEntries(CONNECTOR_MANIFESTS.map((m) => [m.configKey, m.config])),
 };

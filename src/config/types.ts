@@ -1,43 +1,7 @@
-/** The Google Workspace connector's configuration. */
-export interface GoogleConfig {
-  credentials: string;
-  adminSubject: string;
-  accessToken: string;
-  customer: string;
-  apiRootUrl: string;
-  tokenUrl: string;
-  createAccounts: boolean;
-  accountDomain: string;
-  offboardOrgUnit: string;
-  offboardRemoveGroups: boolean;
-  customSchema: string;
-  callsPerMinute: number;
-}
+import type { ConnectorConfigs } from '../connector/registry.ts';
 
-/** The HubSpot connector's configuration. */
-export interface HubSpotConfig {
-  accessToken: string;
-  baseUrl: string;
-  callsPer10s: number;
-  searchPerSecond: number;
-  idProperty: string;
-  assetObjectType: string;
-  assetIdProperty: string;
-  /** Contact property -> employee field (dot path or `@firstName`/`@lastName`); '' = unmanaged. */
-  contactProperties: Record<string, string>;
-  /** Asset property -> product field (dot path such as `specs.ram`); '' = unmanaged. */
-  assetProperties: Record<string, string>;
-  syncOrders: boolean;
-  /** Unique deal property holding the GroWrk order id. */
-  dealIdProperty: string;
-  /** Deal property -> order field (dot path or `@dealName`); '' = unmanaged. */
-  dealProperties: Record<string, string>;
-  dealPipeline: string;
-  dealStages: Record<string, string>;
-}
-
-/** The validated configuration, as the rest of the service reads it. */
-export interface AppConfig {
+/** The core's part of the configuration. */
+export interface CoreConfig {
   env: string;
   port: number;
   host: string;
@@ -64,6 +28,7 @@ export interface AppConfig {
   privacy: { dropFields: string[] };
   admin: { token: string };
   log: { level: string };
-  google: GoogleConfig;
-  hubspot: HubSpotConfig;
 }
+
+/** The validated configuration, as the rest of the service reads it: the core's and each connector's block. */
+export type AppConfig = CoreConfig & ConnectorConfigs;

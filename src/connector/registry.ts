@@ -1,32 +1,49 @@
-import { googleWorkspaceConfig } from '../../connectors/google-workspace/config.ts';
-import { hubspotConfig } from '../../connectors/hubspot/config.ts';
-import type { ConnectorDefinition } from './types.ts';
-
 /**
- * The hand-written registry: every connector the service knows, with its configuration fragment
- * (loaded eagerly: plain data) and its definition (loaded lazily, so commands that need no
- * connector never load a vendor SDK).
+ * The one list of connectors: the only place in `src/` that names one. Everything else (the
+ * configuration schema and its type, cross-checks, rate limits, reconciliation costs, op effects)
+ * comes from each connector's manifest (`connectors/<id>/manifest.ts`) through this list.
  */
-export const CONNECTOR_REGISTRY = {
-  'google-workspace': {
-    configKey: 'google',
-    config: googleWorkspaceConfig,
-    load: async (): Promise<ConnectorDefinition> =>
-      (await import('../../connectors/google-workspace/index.ts')).default,
-  },
-  hubspot: {
-    configKey: 'hubspot',
-    config: hubspotConfig,
-    load: async (): Promise<ConnectorDefinition> =>
-      (await import('../../connectors/hubspot/index.ts')).default,
-  },
-} as const;
+import googleWorkspace from '../../connectors/google-workspace/manifest.ts';
+import hubspot from '../../connectors/hubspot/manifest.ts';
+import type { AnyConnectorConfig, ConfigOf, ConnectorManifest, OpEffect } from './manifest.ts';
+
+/** Every connector the service knows, in the order they are listed to people. */
+export const CONNECTOR_MANIFESTS = [googleWorkspace, hubspot] as const;
+
+type Manifests = (typeof CONNECTOR_MANIFESTS)[number];
 
 /** The id of a known connector. */
-export type ConnectorId = keyof typeof CONNECTOR_REGISTRY;
+export type ConnectorId = Manifests['id'];
 
-export const CONNECTOR_IDS = Object.keys(CONNECTOR_REGISTRY) as ConnectorId[];
+/** Each connector's configuration block, under its `configKey`, typed from its schema fragment. */
+export type ConnectorConfigs = { [M in Manifests as M['configKey']]: ConfigOf<M['config']> };
+
+export const CONNECTOR_IDS: ConnectorId[] = CONNECTOR_MANIFESTS.map((m) => m.id);
+
+/** The manifests by id, each seen through the common (untyped-config) interface. */
+const BY_ID = new Map<string, ConnectorManifest>(
+  CONNECTOR_MANIFESTS.map((m) => [m.id, m as unknown as ConnectorManifest]),
+);
 
 export function isConnectorId(id: string): id is ConnectorId {
-  return Object.hasOwn(CONNECTOR_REGISTRY, id);
+  return BY_ID.has(id);
+}
+
+/** The manifest of a known connector. */
+export function manifestOf(id: ConnectorId): ConnectorManifest {
+  const manifest = BY_ID.get(id);
+  if (!manifest) throw new Error(`unknown connector ${id}`);
+  return manifest;
+}
+
+/** A connector's configuration block (what its manifest's `configKey` names). */
+export function connectorConfig(config: ConnectorConfigs, id: ConnectorId): AnyConnectorConfig {
+  const blocks: Readonly<Record<string, unknown>> = config;
+  return blocks[manifestOf(id).configKey] as AnyConnectorConfig;
+}
+
+/** The effect of an op a connector planned; `update` for an op kind its manifest does not list. */
+export function effectOf(connector: string, opType: string): OpEffect {
+  const ops: Readonly<Record<string, OpEffect>> = BY_ID.get(connector)?.ops ?? {};
+  return ops[opType] ?? 'update';
 }

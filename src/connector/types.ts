@@ -11,17 +11,21 @@ export interface FieldChange {
   after: unknown;
 }
 
-/** One operation a connector plans. Operations are data: printable, storable, approvable. */
-export interface PlannedOp {
+/**
+ * One operation a connector plans. Operations are data: printable, storable, approvable. A
+ * connector declares its ops as a union of these, one member per op kind with its own `args`
+ * (so `switch (op.type)` gives the arguments their type, without casts).
+ */
+export interface PlannedOp<Type extends string = string, Args = Record<string, unknown>> {
   /** Machine name, e.g. `suspend`, `update`, `revoke-tokens`, `upsert-asset`. */
-  type: string;
+  type: Type;
   /** True for changes the guardrails budget (suspensions, deletions, removals). */
   destructive: boolean;
   /** One line for people, without personal data beyond the target's label. */
   description: string;
   changes?: FieldChange[];
   /** Connector-specific arguments for `apply`. */
-  args?: Record<string, unknown>;
+  args?: Args;
 }
 
 /** The target record a plan is about, as the guardrails need to see it. */
@@ -37,12 +41,12 @@ export interface TargetRef {
 }
 
 /** What a connector wants to do for one entity. An empty `ops` means the target is in step. */
-export interface Plan {
+export interface Plan<Op extends PlannedOp = PlannedOp> {
   connector: string;
   kind: EntityKind;
   entityId: string;
   target: TargetRef | null;
-  ops: PlannedOp[];
+  ops: Op[];
   /** Things worth reporting that need no change (e.g. "no directory account for this employee"). */
   notes: string[];
 }
@@ -124,8 +128,13 @@ export interface PlanInput<Config, Actual> {
   related?: Record<string, EntitySnapshot | null>;
 }
 
-/** A connector, as `defineConnector` declares it. */
-export interface ConnectorDefinition<Config = unknown, Client = unknown, Actual = unknown> {
+/** A connector, as `defineConnector` declares it; `Op` is the union of the ops it plans. */
+export interface ConnectorDefinition<
+  Config = unknown,
+  Client = unknown,
+  Actual = unknown,
+  Op extends PlannedOp = PlannedOp,
+> {
   id: string;
   /** Entity kinds whose changes this connector syncs, under `config`. */
   kinds(config: Config): readonly EntityKind[];
@@ -144,16 +153,16 @@ export interface ConnectorDefinition<Config = unknown, Client = unknown, Actual 
     desired: readonly EntitySnapshot[],
   ): Promise<Map<string, Actual | null>>;
   /** Pure: what to do so that the target matches `desired`. */
-  plan(input: PlanInput<Config, Actual>): Plan;
+  plan(input: PlanInput<Config, Actual>): Plan<Op>;
   /** Carries out a plan (idempotently: a retried plan resumes). */
-  apply(ctx: ConnectorContext<Config, Client>, plan: Plan, options?: ApplyOptions): Promise<ApplyReport>;
+  apply(ctx: ConnectorContext<Config, Client>, plan: Plan<Op>, options?: ApplyOptions): Promise<ApplyReport>;
   /**
    * Optional bulk apply (the vendor's batch endpoints): carries out many plans, as idempotently as
    * `apply`, in as few calls as the vendor allows. Returns one outcome per plan, in the order
    * given; a failed batch call fails only the plans in that batch. Throws only for errors that are
    * no single plan's (e.g. a daily quota used up, a misconfigured connector).
    */
-  applyMany?(ctx: ConnectorContext<Config, Client>, plans: readonly Plan[]): Promise<BulkApplyOutcome[]>;
+  applyMany?(ctx: ConnectorContext<Config, Client>, plans: readonly Plan<Op>[]): Promise<BulkApplyOutcome[]>;
   /** Streams every target record of `kind`, one page at a time, for reconciliation. */
   list(ctx: ConnectorContext<Config, Client>, kind: EntityKind): AsyncIterable<Actual[]>;
   /** Keys under which a listed record can be found (`ext:<growrk id>`, `email:<e-mail>`...). */
@@ -167,8 +176,8 @@ export interface ConnectorDefinition<Config = unknown, Client = unknown, Actual 
 }
 
 /** Declares a connector; the identity function that gives it its types. */
-export function defineConnector<Config, Client, Actual>(
-  definition: ConnectorDefinition<Config, Client, Actual>,
-): ConnectorDefinition<Config, Client, Actual> {
+export function defineConnector<Config, Client, Actual, Op extends PlannedOp = PlannedOp>(
+  definition: ConnectorDefinition<Config, Client, Actual, Op>,
+): ConnectorDefinition<Config, Client, Actual, Op> {
   return definition;
 }

@@ -2,18 +2,23 @@
  * Plans as reconciliation reports them: the action a plan amounts to, its ops without the
  * connector's arguments, the destructive and non-destructive halves, and capped samples.
  */
+import { effectOf } from '../connector/registry.ts';
 import type { Plan } from '../connector/types.ts';
 import type { ChangeAction, ChangeOp, PlanCounts, Sample } from './types.ts';
 
 /** Examples kept per reported list (the count is always exact). */
 export const SAMPLE_SIZE = 200;
 
-/** What a plan amounts to, strongest first: suspend, reactivate, other destructive, create, update. */
+/**
+ * What a plan amounts to, strongest first: suspend, reactivate, other destructive, create, update
+ * (op effects come from the connector's manifest).
+ */
 export function actionOf(plan: Plan): ChangeAction {
-  if (plan.ops.some((op) => op.type === 'suspend')) return 'suspend';
-  if (plan.ops.some((op) => op.type === 'reactivate')) return 'reactivate';
+  const effects = new Set(plan.ops.map((op) => effectOf(plan.connector, op.type)));
+  if (effects.has('suspend')) return 'suspend';
+  if (effects.has('reactivate')) return 'reactivate';
   if (plan.ops.some((op) => op.destructive)) return 'destructive';
-  if (plan.ops.some((op) => op.type === 'create' || op.type.startsWith('create-'))) return 'create';
+  if (effects.has('create')) return 'create';
   return 'update';
 }
 

@@ -198,7 +198,7 @@ function connectorReport(
   wallMs: number,
 ): ConnectorReport {
   const submitted = decisions.flatMap((d) => (d.submit ? [d.submit] : []));
-  const minimum = minimumCalls(plan.connector, plan.kinds, submitted, counted.methods);
+  const minimum = minimumCalls(plan.connector, plan.kinds, submitted, counted.methods, config);
   return {
     connector: plan.connector,
     listingComplete: plan.listingComplete,

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/types.ts';
-import { CONNECTOR_REGISTRY, type ConnectorId, isConnectorId } from '../connector/registry.ts';
+import { type ConnectorId, connectorConfig, isConnectorId, manifestOf } from '../connector/registry.ts';
 import type { ConnectorContext, ConnectorDefinition } from '../connector/types.ts';
 import type { EntityKind } from '../growrk/types.ts';
 import type { Store } from '../store/types.ts';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { createRateLimiter } from './rate-limiter.ts';
 
 /** A connector ready to run: its definition and the context built for it. */
 export interface LoadedConnector {
@@ -20,13 +20,6 @@ export interface ConnectorRuntime {
   jobConnectors: Partial<Record<EntityKind, string[]>>;
 }
 
-/** Per-connector rate limits, from its configuration. */
-function limiterFor(id: ConnectorId, config: AppConfig): RateLimiter {
-  if (id === 'google-workspace')
-    return createRateLimiter({ limit: config.google.callsPerMinute, intervalMs: 60_000 });
-  return createRateLimiter({ limit: config.hubspot.callsPer10s, intervalMs: 10_000 });
-}
-
 /** Loads every enabled connector and builds its context (clients are created here, once). */
 export async function createConnectorRuntime(deps: {
   config: AppConfig;
@@ -40,11 +33,11 @@ export async function createConnectorRuntime(deps: {
   const jobConnectors: Partial<Record<EntityKind, string[]>> = {};
   for (const id of deps.only ?? deps.config.connectors) {
     if (!isConnectorId(id)) continue;
-    const entry = CONNECTOR_REGISTRY[id];
-    const definition = await entry.load();
-    const config = deps.config[entry.configKey];
+    const manifest = manifestOf(id);
+    const definition = await manifest.load();
+    const config = connectorConfig(deps.config, id);
     const logger = deps.logger.child({ connector: id });
-    const limiter = limiterFor(id, deps.config);
+    const limiter = createRateLimiter(manifest.rateLimit(config));
     const client = await definition.connect({ config, logger, limiter });
     const ctx: ConnectorContext = {
       connector: id,

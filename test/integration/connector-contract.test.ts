@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { CONNECTOR_IDS, CONNECTOR_REGISTRY, type ConnectorId } from '../../src/connector/registry.ts';
+import { CONNECTOR_IDS, type ConnectorId, manifestOf } from '../../src/connector/registry.ts';
 import { Ingestor } from '../../src/core/ingest.ts';
 import { isSyncError } from '../../src/errors.ts';
 import { ENTITY_KINDS } from '../../src/growrk/types.ts';
@@ -94,7 +94,7 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
 
   it('is registered under its own id and syncs known entity kinds', async () => {
     expect(loaded.definition.id).toBe(id);
-    expect(await CONNECTOR_REGISTRY[id].load()).toBe(loaded.definition);
+    expect(await manifestOf(id).load()).toBe(loaded.definition);
     const kinds = loaded.definition.kinds(loaded.ctx.config);
     expect(kinds.length).toBeGreaterThan(0);
     for (const kind of kinds) expect(ENTITY_KINDS).toContain(kind);

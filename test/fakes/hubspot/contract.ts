@@ -9,8 +9,8 @@ import type {
   OpenApiSource,
   QueryValue,
   SchemaRelaxation,
-} from './openapi.ts';
-import { OpenApiValidator } from './openapi.ts';
+} from '../shared/openapi.ts';
+import { OpenApiValidator } from '../shared/openapi.ts';
 
 /**
  * The relaxations of test/fakes/contracts/README.md, each written once. HubSpot's generated schemas mark these

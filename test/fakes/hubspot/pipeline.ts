@@ -2,12 +2,13 @@
  * One API request through HubSpot's gates, in HubSpot's order: authentication, rate limits, the
  * contract (path, method, JSON, scopes, parameters and body), then the handler.
  */
+
+import type { OpenApiValidator, OperationLookup } from '../shared/openapi.ts';
 import { requireScopes, type TokenRegistry } from './auth.ts';
 import { documentedLimits, violationMessage } from './contract.ts';
 import { HubSpotError, newCorrelationId } from './errors.ts';
 import { findHandRoute, type HandRoute } from './handlers/oauth.ts';
 import type { HandlerResult } from './handlers/types.ts';
-import type { OpenApiValidator, OperationLookup } from './openapi.ts';
 import { POLICY_MESSAGES, type RateLimiter, type RatePolicy } from './rate-limit.ts';
 import { genericTemplate, type Route, unservedOperation } from './routes.ts';
 import type { CrmState } from './state.ts';

@@ -7,12 +7,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FaultInjector } from '../shared/faults.ts';
+import type { OpenApiValidator } from '../shared/openapi.ts';
 import { CallRecorder } from '../shared/recorder.ts';
 import { ALL_SCOPES, TokenRegistry } from './auth.ts';
 import { hubSpotValidator } from './contract.ts';
 import { control } from './control.ts';
 import { newCorrelationId } from './errors.ts';
-import type { OpenApiValidator } from './openapi.ts';
 import { Pipeline, rateLimitBody } from './pipeline.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { routeTable } from './routes.ts';

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { JsonObject, OpenApiSource } from './openapi.ts';
+import type { JsonObject, OpenApiSource } from '../shared/openapi.ts';
 
 /** The contract files the emulator validates against. */
 export const HUBSPOT_SPEC_FILES = [

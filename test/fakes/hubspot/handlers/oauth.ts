@@ -5,9 +5,10 @@
  * (POST /oauth/v2/private-apps/get/access-token-info with `{tokenKey}`) it lacks, so callers use
  * `client.apiRequest`.
  */
+
+import type { ContractViolation } from '../../shared/openapi.ts';
 import type { TokenRegistry } from '../auth.ts';
 import { HubSpotError, notFound } from '../errors.ts';
-import type { ContractViolation } from '../openapi.ts';
 import type { HandlerResult } from './types.ts';
 
 /** A route outside the OpenAPI files. */

@@ -1,5 +1,5 @@
 /** What a handler gets and returns, and small readers for validated input. */
-import type { QueryValue } from '../openapi.ts';
+import type { QueryValue } from '../../shared/openapi.ts';
 import type { CrmState } from '../state.ts';
 
 /** One request, after auth, limits and the contract check passed. */

@@ -1,0 +1,40 @@
+/** The Google Workspace connector's manifest: what the core knows of it before loading its code. */
+import { existsSync } from 'node:fs';
+import { defineManifest } from '../../src/connector/manifest.ts';
+import { googleWorkspaceConfig } from './config.ts';
+import { googleCost } from './cost.ts';
+
+export default defineManifest({
+  id: 'google-workspace',
+  title: 'Google Workspace',
+  configKey: 'google',
+  config: googleWorkspaceConfig,
+  crossCheck(g) {
+    const problems: string[] = [];
+    if (!g.accessToken && !(g.credentials && g.adminSubject)) {
+      problems.push(
+        'google: set GOOGLE_ACCESS_TOKEN, or GOOGLE_CREDENTIALS and GOOGLE_ADMIN_SUBJECT, to enable google-workspace',
+      );
+    }
+    if (g.credentials && !existsSync(g.credentials)) {
+      problems.push(`google.credentials: file ${g.credentials} does not exist`);
+    }
+    return problems;
+  },
+  rateLimit: (g) => ({ limit: g.callsPerMinute, intervalMs: 60_000 }),
+  cost: googleCost,
+  ops: {
+    create: 'create',
+    update: 'update',
+    'link-external-id': 'update',
+    suspend: 'suspend',
+    reactivate: 'reactivate',
+    'close-suspension-record': 'update',
+    'sign-out': 'remove',
+    'revoke-tokens': 'remove',
+    'delete-app-passwords': 'remove',
+    'invalidate-backup-codes': 'remove',
+    'remove-groups': 'remove',
+  },
+  load: async () => (await import('./index.ts')).default,
+});
