@@ -138,6 +138,11 @@ export interface Run {
   errors: Array<{ code: string; message: string }>;
 }
 
+/** What {@link Store.replay} re-queues. */
+export type ReplayTarget =
+  | { eventId: string; connectors: readonly string[] }
+  | { deadJobs: true; jobIds?: readonly string[] | undefined };
+
 export interface EventFilter {
   status?: EventStatus | undefined;
   type?: string | undefined;
@@ -204,13 +209,11 @@ export interface Store {
   /** Calls `listener` after any commit that made jobs claimable (this process or, for PostgreSQL, any). */
   onJobsReady(listener: () => void): () => void;
   /**
-   * Re-queues the jobs of an event (all its entities, for the given connectors) or every dead job.
+   * Re-queues the jobs of an event (all its entities, for the given connectors), or dead jobs:
+   * every one, or only those in `jobIds` (ids that are not dead are left alone).
    * @returns the number of jobs queued.
    */
-  replay(
-    target: { eventId: string; connectors: readonly string[] } | { deadJobs: true },
-    now: number,
-  ): Promise<number>;
+  replay(target: ReplayTarget, now: number): Promise<number>;
 
   // --- outcome ledger ----------------------------------------------------------------------
   recordOutcomes(outcomes: readonly OutcomeInput[]): Promise<void>;

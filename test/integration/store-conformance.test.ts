@@ -582,6 +582,24 @@ describe.each(harnesses)('$name store', (harness) => {
       expect(await store.replay({ deadJobs: true }, T0 + 600)).toBe(0);
     });
 
+    it('replays only the dead jobs named', async () => {
+      await store.enqueueJobs([job('c', 'e1', 'x1'), job('c', 'e2', 'x2'), job('c', 'e3', 'x3')]);
+      const claimed = await store.claimJobs({ owner: 'w1', limit: 10, now: T0, leaseMs: 1000 });
+      for (const j of claimed) {
+        const finish =
+          j.entityId === 'e3' ? { state: 'done' as const } : { state: 'dead' as const, error: ERR };
+        await store.finishJob(j.id, 'w1', finish, T0 + 1);
+      }
+      const byEntity = new Map(claimed.map((j) => [j.entityId, j.id]));
+      // e3 is done, not dead: naming it replays nothing for it.
+      expect(
+        await store.replay({ deadJobs: true, jobIds: [byEntity.get('e1')!, byEntity.get('e3')!] }, T0 + 5),
+      ).toBe(1);
+      expect((await store.listJobs({ state: 'pending' })).map((j) => j.entityId)).toEqual(['e1']);
+      expect((await store.listJobs({ state: 'dead' })).map((j) => j.entityId)).toEqual(['e2']);
+      expect(await store.replay({ deadJobs: true, jobIds: [] }, T0 + 6)).toBe(0);
+    });
+
     it('counts jobs and tells when the next one is due', async () => {
       expect(await store.countJobs()).toEqual({ pending: 0, running: 0, done: 0, dead: 0 });
       expect(await store.nextJobAt()).toBeNull();

@@ -31,6 +31,7 @@ import type {
   JobState,
   Outcome,
   OutcomeInput,
+  ReplayTarget,
   Run,
   Store,
   StoredEvent,
@@ -888,17 +889,15 @@ export class PostgresStore implements Store {
     };
   }
 
-  replay(
-    target: { eventId: string; connectors: readonly string[] } | { deadJobs: true },
-    now: number,
-  ): Promise<number> {
+  replay(target: ReplayTarget, now: number): Promise<number> {
     return this.op(async () => {
       const count = await this.tx(async (c) => {
         if ('deadJobs' in target) {
           const dead = (
             await c.query<Row>(
-              `UPDATE jobs SET state = 'done', updated_at = $1 WHERE state = 'dead' RETURNING *`,
-              [now],
+              `UPDATE jobs SET state = 'done', updated_at = $1
+               WHERE state = 'dead' AND ($2::text[] IS NULL OR id = ANY($2::text[])) RETURNING *`,
+              [now, target.jobIds ? [...target.jobIds] : null],
             )
           ).rows.map(jobFromRow);
           return this.enqueueIn(c, deadJobRequests(dead, now), now);

@@ -26,6 +26,7 @@ import type {
   JobState,
   Outcome,
   OutcomeInput,
+  ReplayTarget,
   Run,
   Store,
   StoredEvent,
@@ -488,13 +489,13 @@ export class SqliteStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
-  replay(
-    target: { eventId: string; connectors: readonly string[] } | { deadJobs: true },
-    now: number,
-  ): Promise<number> {
+  replay(target: ReplayTarget, now: number): Promise<number> {
     return this.committer.run(() => {
       if ('deadJobs' in target) {
-        const dead = this.all(`SELECT * FROM jobs WHERE state = 'dead'`).map(jobFromRow);
+        const only = target.jobIds ? new Set(target.jobIds) : null;
+        const dead = this.all(`SELECT * FROM jobs WHERE state = 'dead'`)
+          .map(jobFromRow)
+          .filter((job) => !only || only.has(job.id));
         for (const job of dead)
           this.run(`UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?`, now, job.id);
         return this.enqueueNow(deadJobRequests(dead, now), now);
