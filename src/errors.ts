@@ -40,6 +40,12 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     summary: 'The signed body breaks a structural limit (nesting depth or array length).',
   },
+  TIMESTAMP_IN_FUTURE: {
+    status: 400,
+    retryable: false,
+    summary:
+      'The signed event is dated further in the future than the allowed clock skew (WEBHOOK_MAX_CLOCK_SKEW); it is kept as rejected.',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The body must be application/json.' },
   WEBHOOK_SECRET_UNSET: {
     status: 503,

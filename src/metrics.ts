@@ -5,6 +5,8 @@ import type { Store } from './store/types.ts';
 export interface Metrics {
   registry: Registry;
   eventsReceived: Counter<'type' | 'result'>;
+  /** Signed deliveries refused with a 400 (kept as rejected), by error code. */
+  eventsRejected: Counter<'code'>;
   httpDuration: Histogram<'route' | 'method' | 'status'>;
   vendorCalls: Counter<'connector' | 'status'>;
   syncDuration: Histogram<'connector' | 'result'>;
@@ -19,6 +21,12 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
     name: 'growrk_events_received_total',
     help: 'Webhook deliveries by event type and result (accepted, duplicate, ignored, rejected, unauthorized, error).',
     labelNames: ['type', 'result'] as const,
+    registers: [registry],
+  });
+  const eventsRejected = new Counter({
+    name: 'growrk_events_rejected_total',
+    help: 'Signed webhook deliveries refused with 400 and kept as rejected, by error code (e.g. TIMESTAMP_IN_FUTURE).',
+    labelNames: ['code'] as const,
     registers: [registry],
   });
   const httpDuration = new Histogram({
@@ -59,5 +67,5 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
       },
     });
   }
-  return { registry, eventsReceived, httpDuration, vendorCalls, syncDuration, jobOutcomes };
+  return { registry, eventsReceived, eventsRejected, httpDuration, vendorCalls, syncDuration, jobOutcomes };
 }

@@ -45,6 +45,7 @@ export function buildServiceApp(deps: {
       dropFields: config.privacy.dropFields,
       jobConnectors: deps.jobConnectors,
       limits: { maxDepth: config.webhook.maxDepth, maxArrayLength: config.webhook.maxArrayLength },
+      maxClockSkewMs: config.webhook.maxClockSkew,
     }),
     metrics: deps.metrics,
     logger: deps.logger,

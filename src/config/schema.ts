@@ -24,6 +24,12 @@ const coreSchema = {
       env: 'GROWRK_WEBHOOK_SECRET',
       sensitive: true,
     },
+    maxClockSkew: {
+      doc: 'How far in the future a GroWrk timestamp may be (clock skew); an event dated later is refused (400 TIMESTAMP_IN_FUTURE, kept as rejected).',
+      format: 'duration',
+      default: 300_000,
+      env: 'WEBHOOK_MAX_CLOCK_SKEW',
+    },
     bodyLimit: {
       doc: 'Largest accepted webhook body, in bytes.',
       format: 'nat',

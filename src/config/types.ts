@@ -5,7 +5,13 @@ export interface CoreConfig {
   env: string;
   port: number;
   host: string;
-  webhook: { secrets: string[]; bodyLimit: number; maxDepth: number; maxArrayLength: number };
+  webhook: {
+    secrets: string[];
+    maxClockSkew: number;
+    bodyLimit: number;
+    maxDepth: number;
+    maxArrayLength: number;
+  };
   database: { url: string; poolSize: number; connectTimeout: number; statementTimeout: number };
   connectors: string[];
   dryRun: boolean;

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
-import { parseEnvelope, parseJsonText } from '../growrk/envelope.ts';
+import {
+  checkTimestamp,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  parseEnvelope,
+  parseJsonText,
+} from '../growrk/envelope.ts';
 import { checkPayloadLimits, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from '../growrk/limits.ts';
 import { dropSensitive, withheldBody } from '../growrk/privacy.ts';
 import { verifySignature } from '../growrk/signature.ts';
@@ -18,6 +23,9 @@ export interface IngestOptions {
   jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
   /** Structural limits on payloads (default {@link DEFAULT_PAYLOAD_LIMITS}). */
   limits?: PayloadLimits | undefined;
+  /** How far ahead of `now` a GroWrk timestamp may be (default {@link DEFAULT_MAX_CLOCK_SKEW_MS}). */
+  maxClockSkewMs?: number | undefined;
+  /** The clock (injectable for tests; on the SQLite thread too, where it travels with each delivery). */
   now?: () => number;
 }
 
@@ -37,6 +45,7 @@ export interface IngestSettings {
   dropFields: readonly string[];
   jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
   limits?: PayloadLimits | undefined;
+  maxClockSkewMs?: number | undefined;
 }
 
 /** An outcome as plain data (the error as code and message), for passing between threads. */
@@ -64,10 +73,12 @@ export function outcomeFromData(data: IngestOutcomeData): IngestOutcome {
  * on its own thread, so verification, parsing and the commit never load the HTTP thread).
  */
 export interface IngestingStore extends Store {
+  /** `now`: the receipt time to use (an injected clock), or undefined for the store thread's own. */
   receiveWebhook(
     raw: Uint8Array,
     signature: string | undefined,
     settings: IngestSettings,
+    now?: number,
   ): Promise<IngestOutcomeData>;
 }
 
@@ -82,12 +93,18 @@ export function createReceiver(options: IngestOptions): WebhookReceiver {
   return {
     receive: async (raw, signature) =>
       outcomeFromData(
-        await store.receiveWebhook(raw, signature, {
-          secrets: options.secrets(),
-          dropFields: options.dropFields,
-          jobConnectors: options.jobConnectors,
-          limits: options.limits,
-        }),
+        await store.receiveWebhook(
+          raw,
+          signature,
+          {
+            secrets: options.secrets(),
+            dropFields: options.dropFields,
+            jobConnectors: options.jobConnectors,
+            limits: options.limits,
+            maxClockSkewMs: options.maxClockSkewMs,
+          },
+          options.now?.(),
+        ),
       ),
   };
 }
@@ -105,8 +122,15 @@ export class Ingestor implements WebhookReceiver {
     this.now = options.now ?? Date.now;
   }
 
-  /** Handles one signed delivery. Never throws for bad input; store failures come back as errors. */
-  async receive(raw: Uint8Array, signature: string | undefined): Promise<IngestOutcome> {
+  /**
+   * Handles one signed delivery received at `receivedAt` (default: now). Never throws for bad
+   * input; store failures come back as errors.
+   */
+  async receive(
+    raw: Uint8Array,
+    signature: string | undefined,
+    receivedAt = this.now(),
+  ): Promise<IngestOutcome> {
     const secrets = this.options.secrets();
     if (secrets.length === 0)
       return { ok: false, error: new SyncError('WEBHOOK_SECRET_UNSET'), type: null, stored: null };
@@ -116,12 +140,14 @@ export class Ingestor implements WebhookReceiver {
     if (verifySignature(raw, signature, secrets) < 0) {
       return { ok: false, error: new SyncError('SIGNATURE_INVALID'), type: null, stored: null };
     }
-    return this.accept(raw);
+    return this.accept(raw, receivedAt);
   }
 
-  /** Stores an already trusted body (verified delivery, or an import). */
-  async accept(raw: Uint8Array): Promise<IngestOutcome> {
-    const receivedAt = this.now();
+  /**
+   * Stores an already trusted body (verified delivery, or an import). A body that is not a valid
+   * event, or is dated too far in the future, is kept as rejected with the reason.
+   */
+  async accept(raw: Uint8Array, receivedAt = this.now()): Promise<IngestOutcome> {
     const bodyHash = createHash('sha256').update(raw).digest('hex');
     let json: unknown;
     let event: ParsedEvent;
@@ -130,28 +156,16 @@ export class Ingestor implements WebhookReceiver {
       checkPayloadLimits(json, this.options.limits ?? DEFAULT_PAYLOAD_LIMITS);
       event = parseEnvelope(json, this.options.dropFields);
     } catch (err) {
-      const error = toSyncError(err);
-      const type = readType(json);
-      try {
-        const stored = await this.options.store.ingest({
-          id: newId('evt', receivedAt),
-          bodyHash,
-          receivedAt,
-          status: 'rejected',
-          event: null,
-          type,
-          // A body that did not parse (or broke a limit) is never kept: only its digest and size.
-          body:
-            json === undefined || error.code === 'PAYLOAD_LIMIT_EXCEEDED'
-              ? withheldBody(error.code, raw.length, bodyHash)
-              : JSON.stringify(dropSensitive(json, this.options.dropFields)),
-          error: { code: error.code, message: error.message },
-          jobConnectors: {},
-        });
-        return { ok: false, error, type, stored };
-      } catch (storeError) {
-        return { ok: false, error: storeUnavailable(storeError), type, stored: null };
-      }
+      return this.reject(raw, bodyHash, receivedAt, json, null, toSyncError(err));
+    }
+    try {
+      checkTimestamp(event, receivedAt, this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
+    } catch (err) {
+      // Kept with what it says (type, GroWrk timestamp, entities), but it projects nothing. Its
+      // row does not claim the body's hash: a redelivery is judged again, and accepted once its
+      // time has come (a clock a little too far ahead must not lose the event for good).
+      const rejectedHash = `${bodyHash}:future@${receivedAt}`;
+      return this.reject(raw, rejectedHash, receivedAt, json, event, toSyncError(err));
     }
     try {
       const result = await this.options.store.ingest({
@@ -166,6 +180,41 @@ export class Ingestor implements WebhookReceiver {
       return { ok: true, result, type: event.type };
     } catch (storeError) {
       return { ok: false, error: storeUnavailable(storeError), type: event.type, stored: null };
+    }
+  }
+
+  /**
+   * Keeps a signed body that cannot be accepted, with status `rejected` and the reason, under
+   * `rowHash` (the body's hash, unless its row must not stand for the body in dedupe).
+   */
+  private async reject(
+    raw: Uint8Array,
+    rowHash: string,
+    receivedAt: number,
+    json: unknown,
+    event: ParsedEvent | null,
+    error: SyncError,
+  ): Promise<IngestOutcome> {
+    const type = event?.type ?? readType(json);
+    try {
+      const stored = await this.options.store.ingest({
+        id: newId('evt', receivedAt),
+        bodyHash: rowHash,
+        receivedAt,
+        status: 'rejected',
+        event,
+        type,
+        // A body that did not parse (or broke a limit) is never kept: only its digest and size.
+        body:
+          json === undefined || error.code === 'PAYLOAD_LIMIT_EXCEEDED'
+            ? withheldBody(error.code, raw.length, createHash('sha256').update(raw).digest('hex'))
+            : JSON.stringify(dropSensitive(json, this.options.dropFields)),
+        error: { code: error.code, message: error.message },
+        jobConnectors: {},
+      });
+      return { ok: false, error, type, stored };
+    } catch (storeError) {
+      return { ok: false, error: storeUnavailable(storeError), type, stored: null };
     }
   }
 }

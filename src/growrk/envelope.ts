@@ -109,3 +109,38 @@ export function parseEnvelope(body: unknown, dropFields: readonly string[]): Par
     entities,
   };
 }
+
+/** Default of `webhook.maxClockSkew`: how far ahead of this service's clock a GroWrk timestamp may be. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Refuses an event dated more than `maxSkewMs` after `now`. GroWrk's timestamp orders the events of
+ * an entity (the newest wins), so one dated in the future would overrule every real event after it
+ * and freeze the entity; a little skew between GroWrk's clock and ours is allowed.
+ * @throws SyncError TIMESTAMP_IN_FUTURE saying by how much.
+ */
+export function checkTimestamp(
+  event: Pick<ParsedEvent, 'timestamp' | 'timestampMs'>,
+  now: number,
+  maxSkewMs: number,
+): void {
+  const ahead = event.timestampMs - now;
+  if (ahead <= maxSkewMs) return;
+  throw new SyncError(
+    'TIMESTAMP_IN_FUTURE',
+    `"timestamp" ${event.timestamp} is ${formatSpan(ahead)} ahead of this service's clock (${new Date(now).toISOString()}); at most ${formatSpan(maxSkewMs)} is allowed (WEBHOOK_MAX_CLOCK_SKEW)`,
+    { details: { timestamp: event.timestamp, aheadMs: ahead, maxSkewMs } },
+  );
+}
+
+/** A span of milliseconds in its largest whole unit, e.g. `7m`, `3d`. */
+function formatSpan(ms: number): string {
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  for (const [unit, size] of units) if (ms >= size) return `${Math.floor(ms / size)}${unit}`;
+  return `${ms}ms`;
+}

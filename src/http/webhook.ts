@@ -45,6 +45,7 @@ export function registerWebhookRoute(
               ? 'error'
               : 'error';
       deps.metrics.eventsReceived.inc({ type: metricType(outcome.type), result });
+      if (error.status === 400) deps.metrics.eventsRejected.inc({ code: error.code });
       const log =
         error.status >= 500 ? request.log.error.bind(request.log) : request.log.warn.bind(request.log);
       log(

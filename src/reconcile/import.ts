@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import type { AppConfig } from '../config/types.ts';
 import { Ingestor } from '../core/ingest.ts';
 import { SyncError } from '../errors.ts';
-import { parseEnvelope, parseJsonBody } from '../growrk/envelope.ts';
+import { checkTimestamp, parseEnvelope, parseJsonBody } from '../growrk/envelope.ts';
 import { ENTITY_ARRAY_KEY, type EntityKind } from '../growrk/types.ts';
 import type { Store } from '../store/types.ts';
 import { eventTypeOf, readCsv, readHeader, rowEntity } from './import-csv.ts';
@@ -92,6 +92,8 @@ export async function importFile(
       '--timestamp must be an ISO 8601 date-time with a zone, e.g. 2024-08-17T12:34:56Z',
     );
   }
+  const now = deps.now ?? Date.now;
+  const clock: Clock = { now, maxSkewMs: deps.config.webhook.maxClockSkew };
   const summary: ImportSummary = {
     file: request.file,
     format,
@@ -112,15 +114,22 @@ export async function importFile(
     secrets: () => [],
     dropFields: deps.config.privacy.dropFields,
     jobConnectors: {},
-    ...(deps.now ? { now: deps.now } : {}),
+    maxClockSkewMs: clock.maxSkewMs,
+    now,
   });
   const rows =
     format === 'jsonl'
-      ? jsonRows(request.file, deps.config, summary)
-      : csvRows(request, new Date(info.mtimeMs).toISOString(), deps.config, summary);
+      ? jsonRows(request.file, deps.config, clock, summary)
+      : csvRows(request, new Date(info.mtimeMs).toISOString(), deps.config, clock, summary);
   await storeRows(rows, ingestor, summary);
   summary.problems.sort((a, b) => a.line - b.line);
   return summary;
+}
+
+/** The clock rows are checked against: a row dated further ahead than the skew is a bad row. */
+interface Clock {
+  now: () => number;
+  maxSkewMs: number;
 }
 
 function validTimestamp(value: string): boolean {
@@ -145,7 +154,12 @@ function bad(summary: ImportSummary, line: number, reason: string): void {
   if (summary.problems.length < MAX_PROBLEMS) summary.problems.push({ line, reason });
 }
 
-async function* jsonRows(file: string, config: AppConfig, summary: ImportSummary): AsyncGenerator<Row> {
+async function* jsonRows(
+  file: string,
+  config: AppConfig,
+  clock: Clock,
+  summary: ImportSummary,
+): AsyncGenerator<Row> {
   const lines = createInterface({
     input: createReadStream(file, 'utf8'),
     crlfDelay: Number.POSITIVE_INFINITY,
@@ -163,6 +177,7 @@ async function* jsonRows(file: string, config: AppConfig, summary: ImportSummary
     }
     try {
       const event = parseEnvelope(parseJsonBody(body), config.privacy.dropFields);
+      checkTimestamp(event, clock.now(), clock.maxSkewMs);
       yield { line, body, kind: event.kind, entities: event.entities.length };
     } catch (err) {
       bad(summary, line, (err as Error).message);
@@ -174,10 +189,18 @@ async function* csvRows(
   request: ImportRequest,
   mtime: string,
   config: AppConfig,
+  clock: Clock,
   summary: ImportSummary,
 ): AsyncGenerator<Row> {
   const timestamp = request.timestamp ?? mtime;
   summary.timestamp = timestamp;
+  try {
+    checkTimestamp({ timestamp, timestampMs: Date.parse(timestamp) }, clock.now(), clock.maxSkewMs);
+  } catch (err) {
+    // Every row would carry it (and overrule the real events after it): refuse the file.
+    const source = request.timestamp === undefined ? "the file's modification time" : '--timestamp';
+    throw new SyncError('USAGE', `import: ${source}: ${(err as Error).message}`);
+  }
   const companyId = request.companyId ?? 'import';
   const sensitive = new Set(config.privacy.dropFields.map((f) => f.toLowerCase()));
   let header: ReturnType<typeof readHeader> | null = null;

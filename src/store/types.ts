@@ -28,7 +28,10 @@ export interface IngestInput {
   bodyHash: string;
   receivedAt: number;
   status: EventStatus;
-  /** The parsed event for accepted (and ignored, when readable) events. */
+  /**
+   * The parsed event for accepted and ignored events, and for a rejected one that parsed (dated
+   * in the future): stored with its type, timestamp and entity keys, never projected.
+   */
   event: ParsedEvent | null;
   /** Raw type/company/timestamp for rejected events, when readable. */
   type?: string | null;

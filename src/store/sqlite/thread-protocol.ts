@@ -47,8 +47,11 @@ export type CallMessage =
   | {
       id: number;
       method: 'receiveWebhook';
-      /** Settings travel only when they changed since the last delivery (null: as before). */
-      args: [Uint8Array, string | undefined, IngestSettings | null];
+      /**
+       * Settings travel only when they changed since the last delivery (null: as before); the
+       * receipt time only when the caller's clock is injected (null: this thread's clock).
+       */
+      args: [Uint8Array, string | undefined, IngestSettings | null, number | null];
     };
 
 /** Worker -> main thread. */

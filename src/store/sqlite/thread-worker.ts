@@ -17,6 +17,7 @@ async function receiveWebhook(
   raw: Uint8Array,
   signature: string | undefined,
   settings: IngestSettings | null,
+  now: number | null,
 ) {
   if (settings) {
     ingestor = new Ingestor({
@@ -25,10 +26,11 @@ async function receiveWebhook(
       dropFields: settings.dropFields,
       jobConnectors: settings.jobConnectors,
       limits: settings.limits,
+      maxClockSkewMs: settings.maxClockSkewMs,
     });
   }
   if (!ingestor) throw new Error('receiveWebhook: no ingest settings were sent');
-  return outcomeToData(await ingestor.receive(raw, signature));
+  return outcomeToData(await ingestor.receive(raw, signature, now ?? Date.now()));
 }
 
 port.on('message', (message: CallMessage) => {

@@ -72,7 +72,7 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    receiveWebhook(raw: Uint8Array, signature: string | undefined, settings: IngestSettings) {
+    receiveWebhook(raw: Uint8Array, signature: string | undefined, settings: IngestSettings, now?: number) {
       // A copy of our own to hand over: the request's buffer may share memory with others.
       const bytes = new Uint8Array(raw);
       // Settings are the same arrays delivery after delivery: send them only when they change.
@@ -81,11 +81,12 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
         lastSettings.secrets === settings.secrets &&
         lastSettings.dropFields === settings.dropFields &&
         lastSettings.jobConnectors === settings.jobConnectors &&
-        lastSettings.limits === settings.limits;
+        lastSettings.limits === settings.limits &&
+        lastSettings.maxClockSkewMs === settings.maxClockSkewMs;
       lastSettings = settings;
       return call(
         'receiveWebhook',
-        [bytes, signature, same ? null : settings],
+        [bytes, signature, same ? null : settings, now ?? null],
         [bytes.buffer],
       ) as Promise<IngestOutcomeData>;
     },
