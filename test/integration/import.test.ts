@@ -140,7 +140,7 @@ describe('import', () => {
       timestamp: string;
       products: Array<Record<string, unknown>>;
     };
-    newer.timestamp = '2030-01-01T00:00:00Z';
+    newer.timestamp = '2025-01-01T00:00:00Z';
     newer.products[0]!.status = 'Deployed';
     const hooks = file('hooks.jsonl', `${JSON.stringify(newer)}\n`);
     expect((await cli(['import', hooks])).code).toBe(0);
