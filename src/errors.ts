@@ -52,6 +52,12 @@ export const ERROR_CATALOGUE = {
     retryable: true,
     summary: 'No webhook secret is configured, so no event can be verified.',
   },
+  RECEIVER_BUSY: {
+    status: 503,
+    retryable: true,
+    summary:
+      'The receiver holds as many unverified body bytes as it allows (WEBHOOK_UNVERIFIED_BYTES); retry after the Retry-After pause.',
+  },
   STORE_UNAVAILABLE: { status: 503, retryable: true, summary: 'The store cannot be reached or written.' },
   NOT_FOUND: { status: 404, retryable: false, summary: 'No such resource.' },
   UNAUTHORIZED: { status: 401, retryable: false, summary: 'Missing or wrong bearer token.' },

@@ -50,6 +50,8 @@ export function buildServiceApp(deps: {
     metrics: deps.metrics,
     logger: deps.logger,
     bodyLimit: config.webhook.bodyLimit,
+    unverifiedBytes: config.webhook.unverifiedBytes,
+    http: config.http,
     admin: config.admin.token
       ? { store, token: config.admin.token, enabledConnectors: config.connectors }
       : undefined,

@@ -84,6 +84,16 @@ function crossChecks(c: AppConfig): string[] {
   ) {
     problems.push(`reconcile.schedule: "${c.reconcile.schedule}" is not a cron expression (or "off")`);
   }
+  if (c.http.headersTimeout > c.http.bodyTimeout) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT: ${c.http.headersTimeout} ms is longer than HTTP_BODY_TIMEOUT (${c.http.bodyTimeout} ms), which covers headers and body`,
+    );
+  }
+  if (c.webhook.maxDepth < 4 || c.webhook.maxDepth > 1000) {
+    problems.push(
+      `WEBHOOK_MAX_DEPTH: must be 4 to 1000 (an envelope needs 3 levels), not ${c.webhook.maxDepth}`,
+    );
+  }
   const db = String(c.database.url);
   if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(db) && /^[a-z]+:\/\//i.test(db)) {
     problems.push('database.url: must be sqlite:<path>, a file path, or postgres://...');

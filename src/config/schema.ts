@@ -36,6 +36,12 @@ const coreSchema = {
       default: 1_048_576,
       env: 'WEBHOOK_BODY_LIMIT',
     },
+    unverifiedBytes: {
+      doc: 'Bytes of webhook bodies held, all requests together, before their signature is checked; past it a delivery is answered 503 RECEIVER_BUSY with Retry-After.',
+      format: 'nat',
+      default: 64 * 1024 * 1024,
+      env: 'WEBHOOK_UNVERIFIED_BYTES',
+    },
     maxDepth: {
       doc: 'Deepest nesting of objects and arrays in a webhook body; deeper is refused (400 PAYLOAD_LIMIT_EXCEEDED, kept as rejected).',
       format: 'nat',
@@ -47,6 +53,32 @@ const coreSchema = {
       format: 'nat',
       default: DEFAULT_PAYLOAD_LIMITS.maxArrayLength,
       env: 'WEBHOOK_MAX_ARRAY_LENGTH',
+    },
+  },
+  http: {
+    headersTimeout: {
+      doc: 'Time a client has to send the request headers; then the connection is closed (408).',
+      format: 'duration',
+      default: 5000,
+      env: 'HTTP_HEADERS_TIMEOUT',
+    },
+    bodyTimeout: {
+      doc: 'Time a client has to send a whole request, headers and body; then the connection is closed (408) and its bytes given back.',
+      format: 'duration',
+      default: 10_000,
+      env: 'HTTP_BODY_TIMEOUT',
+    },
+    keepAliveTimeout: {
+      doc: 'How long an idle keep-alive connection stays open.',
+      format: 'duration',
+      default: 5000,
+      env: 'HTTP_KEEP_ALIVE_TIMEOUT',
+    },
+    maxConnections: {
+      doc: 'Most open HTTP connections; more are closed as they arrive.',
+      format: 'nat',
+      default: 1024,
+      env: 'HTTP_MAX_CONNECTIONS',
     },
   },
   database: {

@@ -1,5 +1,13 @@
 import type { ConnectorConfigs } from '../connector/registry.ts';
 
+/** The HTTP server's timeouts (ms) and connection cap. */
+export interface HttpLimits {
+  headersTimeout: number;
+  bodyTimeout: number;
+  keepAliveTimeout: number;
+  maxConnections: number;
+}
+
 /** The core's part of the configuration. */
 export interface CoreConfig {
   env: string;
@@ -9,9 +17,11 @@ export interface CoreConfig {
     secrets: string[];
     maxClockSkew: number;
     bodyLimit: number;
+    unverifiedBytes: number;
     maxDepth: number;
     maxArrayLength: number;
   };
+  http: HttpLimits;
   database: { url: string; poolSize: number; connectTimeout: number; statementTimeout: number };
   connectors: string[];
   dryRun: boolean;

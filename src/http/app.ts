@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
+import type { HttpLimits } from '../config/types.ts';
 import type { WebhookReceiver } from '../core/ingest.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import { type AdminDeps, registerAdmin } from './admin.ts';
+import { BodyBudget } from './body-budget.ts';
 import { errorHandler } from './errors.ts';
 import { registerWebhookRoute } from './webhook.ts';
 
@@ -15,6 +18,10 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   bodyLimit: number;
+  /** Bytes of unverified webhook bodies held at once (WEBHOOK_UNVERIFIED_BYTES). */
+  unverifiedBytes: number;
+  /** Server timeouts and connection cap; they apply once the app listens. */
+  http: HttpLimits;
   /** The admin page and API, registered only when set (ADMIN_TOKEN configured). */
   admin?: AdminDeps | undefined;
 }
@@ -24,7 +31,17 @@ export interface AppDeps {
  * enabled. It does not listen; `serve` does, tests use `app.inject`.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const { http } = deps;
   const app = Fastify({
+    // Node's own clocks: headers, then the whole request (headers and body), then idle keep-alive.
+    // They are checked every connectionsCheckingInterval, so that follows the shortest of them.
+    http: {
+      headersTimeout: http.headersTimeout,
+      requestTimeout: http.bodyTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(http.headersTimeout / 4))),
+    },
+    requestTimeout: http.bodyTimeout,
+    keepAliveTimeout: http.keepAliveTimeout,
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit,
@@ -32,6 +49,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     genReqId: () => randomUUID(),
     return503OnClosing: true,
   });
+  app.server.maxConnections = http.maxConnections;
+  const budget = new BodyBudget(deps.unverifiedBytes);
+  registerBudgetGauge(deps.metrics, budget);
   app.setErrorHandler(errorHandler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -44,7 +64,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     );
   });
 
-  registerWebhookRoute(app, { ingestor: deps.ingestor, metrics: deps.metrics, bodyLimit: deps.bodyLimit });
+  registerWebhookRoute(app, {
+    ingestor: deps.ingestor,
+    metrics: deps.metrics,
+    bodyLimit: deps.bodyLimit,
+    budget,
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -59,4 +84,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   if (deps.admin) registerAdmin(app, deps.admin);
   return app;
+}
+
+/** `http_unverified_body_bytes`: what the budget holds now, read at scrape time. */
+function registerBudgetGauge(metrics: Metrics, budget: BodyBudget): void {
+  const name = 'http_unverified_body_bytes';
+  metrics.registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help: `Bytes of webhook bodies held before their signature is checked (limit ${budget.limit}).`,
+    registers: [metrics.registry],
+    collect() {
+      this.set(budget.inUse);
+    },
+  });
 }

@@ -3,6 +3,8 @@ import { SyncError } from '../errors.ts';
 
 /** Sends a catalogue error as the contract's JSON body. */
 export function sendError(reply: FastifyReply, error: SyncError): FastifyReply {
+  if (error.retryAfterMs !== undefined)
+    reply.header('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
   return reply.code(error.status).send(error.toBody());
 }
 

@@ -1,20 +1,33 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebhookReceiver } from '../core/ingest.ts';
 import type { Metrics } from '../metrics.ts';
+import { type BodyBudget, readBodyWithin } from './body-budget.ts';
 import { sendError } from './errors.ts';
 
 /**
  * `POST /webhooks/growrk`. The body is read as raw bytes whatever its content type, because the
- * signature covers the exact bytes; it is parsed only after the signature checks out.
+ * signature covers the exact bytes; it is parsed only after the signature checks out. While it is
+ * read and verified its bytes count against `budget` (given back when the answer is sent or the
+ * connection drops).
  */
 export function registerWebhookRoute(
   app: FastifyInstance,
-  deps: { ingestor: WebhookReceiver; metrics: Metrics; bodyLimit: number },
+  deps: { ingestor: WebhookReceiver; metrics: Metrics; bodyLimit: number; budget: BodyBudget },
 ): void {
+  const reservations = new WeakMap<FastifyRequest, { bytes: number }>();
   app.register(async (scope) => {
+    scope.addHook('onRequest', async (request, reply) => {
+      const reservation = { bytes: 0 };
+      reservations.set(request, reservation);
+      reply.raw.once('close', () => {
+        deps.budget.give(reservation.bytes);
+        reservation.bytes = 0;
+      });
+    });
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_req, body, done) => {
-      done(null, body);
+    scope.addContentTypeParser('*', async (request: FastifyRequest, payload: NodeJS.ReadableStream) => {
+      const reservation = reservations.get(request) ?? { bytes: 0 };
+      return readBodyWithin(payload as FastifyRequest['raw'], deps.budget, deps.bodyLimit, reservation);
     });
     scope.post('/webhooks/growrk', { bodyLimit: deps.bodyLimit }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
