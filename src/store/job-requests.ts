@@ -9,6 +9,7 @@ export function jobRequestsFor(
   target: { connector: string; kind: EntityKind; entityId: string },
   eventIds: readonly string[],
   runAt: number,
+  priority = 0,
 ): JobRequest[] {
   const { connector, kind, entityId } = target;
   return (eventIds.length > 0 ? eventIds : [null]).map((eventId) => ({
@@ -17,6 +18,7 @@ export function jobRequestsFor(
     entityId,
     eventId,
     runAt,
+    priority,
   }));
 }
 
@@ -39,7 +41,7 @@ export function replayRequests(
   });
 }
 
-/** Replaying dead jobs: each entity again, carrying its first event. */
+/** Replaying dead jobs: each entity again, carrying its first event and its priority. */
 export function deadJobRequests(dead: readonly Job[], runAt: number): JobRequest[] {
   return dead.map((job) => ({
     connector: job.connector,
@@ -47,5 +49,6 @@ export function deadJobRequests(dead: readonly Job[], runAt: number): JobRequest
     entityId: job.entityId,
     eventId: job.eventIds[0] ?? null,
     runAt,
+    priority: job.priority,
   }));
 }

@@ -63,6 +63,7 @@ export function jobFromRow(r: Row): Job {
     state: str(r.state) as JobState,
     attempts: num(r.attempts),
     runAt: num(r.run_at),
+    priority: num(r.priority ?? 0),
     eventIds: json<string[]>(r.event_ids, []),
     lastError: errorOf(r.error_code, r.error_message),
     owner: strOrNull(r.owner),

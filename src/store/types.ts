@@ -63,6 +63,8 @@ export interface Job {
   attempts: number;
   /** Epoch ms at which a pending job may run. */
   runAt: number;
+  /** Claim priority within the connector's lane, higher first (`JOB_PRIORITY` in src/core/priority.ts). */
+  priority: number;
   /** Events that asked for this job (coalesced duplicates add theirs). */
   eventIds: string[];
   lastError: { code: string; message: string } | null;
@@ -80,6 +82,30 @@ export interface JobRequest {
   entityId: string;
   eventId: string | null;
   runAt: number;
+  /** Claim priority (default 0, normal); coalescing keeps the higher of the two. */
+  priority?: number;
+}
+
+/** Held changes or dead jobs of one connector and entity kind (the `/metrics` gauges). */
+export interface AttentionCount {
+  state: 'held' | 'dead';
+  connector: string;
+  kind: EntityKind;
+  count: number;
+}
+
+/** A request for vendor calls from a budget shared by every instance ({@link Store.takeCallBudget}). */
+export interface CallBudgetRequest {
+  /** The vendor's limit scope, e.g. one HubSpot portal or one Google admin. */
+  key: string;
+  /** Calls wanted. */
+  want: number;
+  /** Calls allowed per `windowMs` (the vendor's limit). */
+  limit: number;
+  windowMs: number;
+  /** How long the granted calls may be started for: they count against the window until `now + holdMs + windowMs`. */
+  holdMs: number;
+  now: number;
 }
 
 /** How a claimed job ended. */
@@ -195,11 +221,18 @@ export interface Store {
    */
   enqueueJobs(requests: readonly JobRequest[]): Promise<number>;
   /**
-   * Claims up to `limit` pending jobs due at `now`, never one whose (connector, entity) already has
-   * a running job with a live lease; claimed jobs become `running` with `owner` and a lease.
-   * Running jobs whose lease expired (their worker died) are claimable again.
+   * Claims up to `limit` pending jobs due at `now` (of `connector` only, when given: one lane),
+   * highest priority first, then earliest due; never one whose (connector, entity) already has a
+   * running job with a live lease; claimed jobs become `running` with `owner` and a lease.
+   * Running jobs whose lease expired (their worker died) are claimable again, ahead of the rest.
    */
-  claimJobs(opts: { owner: string; limit: number; now: number; leaseMs: number }): Promise<Job[]>;
+  claimJobs(opts: {
+    owner: string;
+    limit: number;
+    now: number;
+    leaseMs: number;
+    connector?: string | undefined;
+  }): Promise<Job[]>;
   /** Extends the leases of running jobs `owner` still holds (heartbeat while they run). */
   renewLeases(ids: readonly string[], owner: string, until: number): Promise<void>;
   /** Ends a claimed job. Ignored when `owner` no longer holds it. */
@@ -207,8 +240,10 @@ export interface Store {
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: { state?: JobState; eventId?: string; limit?: number }): Promise<Job[]>;
   countJobs(): Promise<Record<JobState, number>>;
-  /** Epoch ms of the earliest pending job, or null. */
-  nextJobAt(): Promise<number | null>;
+  /** Epoch ms at which the earliest pending job (of `connector`, when given) becomes claimable, or null. */
+  nextJobAt(connector?: string): Promise<number | null>;
+  /** Pending jobs of each connector (lane backlogs). */
+  countPendingByConnector(): Promise<Record<string, number>>;
   /** Calls `listener` after any commit that made jobs claimable (this process or, for PostgreSQL, any). */
   onJobsReady(listener: () => void): () => void;
   /**
@@ -239,6 +274,15 @@ export interface Store {
     windowMs: number;
     now: number;
   }): Promise<boolean>;
+  /**
+   * Grants up to `want` calls of the shared vendor budget `key`: at most `limit` calls granted in
+   * any window (a grant counts from when it is made until `holdMs + windowMs` after, since its
+   * calls may start any time within `holdMs`). Atomic across processes. Returns the calls granted
+   * (0 when the window is full).
+   */
+  takeCallBudget(input: CallBudgetRequest): Promise<number>;
+  /** Held changes (status `held`) and dead jobs, counted by connector and kind. */
+  countAttention(): Promise<AttentionCount[]>;
   addHeld(change: Omit<HeldChange, 'status' | 'decidedAt' | 'decidedBy'>): Promise<HeldChange>;
   getHeld(id: string): Promise<HeldChange | null>;
   listHeld(filter: { status?: HeldChange['status']; limit?: number }): Promise<HeldChange[]>;

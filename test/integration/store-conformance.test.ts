@@ -640,6 +640,159 @@ describe.each(harnesses)('$name store', (harness) => {
     });
   });
 
+  describe('lanes', () => {
+    it("claims one connector's jobs only, destructive ones first, then by due time", async () => {
+      await store.enqueueJobs([
+        job('bulk', 'a1', 'e1', T0 - 30),
+        job('bulk', 'a2', 'e2', T0 - 20),
+        job('dir', 'u1', 'e3', T0 - 10),
+        { ...job('dir', 'u2', 'e4', T0), priority: 10 },
+        { ...job('bulk', 'a3', 'e5', T0), priority: 10 },
+      ]);
+      const dir = await store.claimJobs({ owner: 'w', limit: 10, now: T0, leaseMs: 1000, connector: 'dir' });
+      expect(dir.map((j) => [j.entityId, j.priority])).toEqual([
+        ['u2', 10],
+        ['u1', 0],
+      ]);
+      const bulk = await store.claimJobs({ owner: 'w', limit: 2, now: T0, leaseMs: 1000, connector: 'bulk' });
+      expect(bulk.map((j) => j.entityId)).toEqual(['a3', 'a1']);
+      expect(await store.countPendingByConnector()).toEqual({ bulk: 1 });
+      expect(
+        await store.claimJobs({ owner: 'w', limit: 10, now: T0, leaseMs: 1000, connector: 'dir' }),
+      ).toEqual([]);
+    });
+
+    it('keeps the higher priority when requests coalesce, and a retry keeps its priority', async () => {
+      await store.enqueueJobs([{ ...job('c', 'e1', 'x1'), priority: 10 }]);
+      await store.enqueueJobs([job('c', 'e1', 'x2')]);
+      const [claimed] = await store.claimJobs({
+        owner: 'w',
+        limit: 1,
+        now: T0,
+        leaseMs: 1000,
+        connector: 'c',
+      });
+      expect(claimed).toMatchObject({ priority: 10, eventIds: ['x1', 'x2'] });
+      await store.finishJob(claimed!.id, 'w', { state: 'pending', runAt: T0 + 5, error: ERR }, T0 + 1);
+      await store.enqueueJobs([job('c', 'e2', 'x3', T0)]);
+      const next = await store.claimJobs({
+        owner: 'w',
+        limit: 2,
+        now: T0 + 5,
+        leaseMs: 1000,
+        connector: 'c',
+      });
+      expect(next.map((j) => [j.entityId, j.priority])).toEqual([
+        ['e1', 10],
+        ['e2', 0],
+      ]);
+    });
+
+    it('gives the jobs of an offboarded employee the destructive priority at ingest', async () => {
+      await store.ingest(employee('emp-1', '2024-06-01T00:00:00Z', { status: 'active' }, T0));
+      await store.ingest(
+        input(body('employee', '2024-06-02T00:00:00Z', [{ id: 'emp-2' }], 'employee.offboarded'), T0 + 1),
+      );
+      const pending = await store.listJobs({ state: 'pending' });
+      const priorities = pending.map((j) => `${j.connector}/${j.entityId}=${j.priority}`).sort();
+      expect(priorities).toEqual([
+        'google-workspace/emp-1=0',
+        'google-workspace/emp-2=10',
+        'hubspot/emp-1=0',
+        'hubspot/emp-2=10',
+      ]);
+    });
+
+    it('tells each lane when its next job is due', async () => {
+      await store.enqueueJobs([job('a', 'e1', 'x1', T0 + 100), job('b', 'e2', 'x2', T0 + 50)]);
+      expect(await store.nextJobAt()).toBe(T0 + 50);
+      expect(await store.nextJobAt('a')).toBe(T0 + 100);
+      expect(await store.nextJobAt('b')).toBe(T0 + 50);
+      expect(await store.nextJobAt('none')).toBeNull();
+      const [running] = await store.claimJobs({
+        owner: 'w',
+        limit: 1,
+        now: T0 + 50,
+        leaseMs: 1000,
+        connector: 'b',
+      });
+      expect(running).toBeDefined();
+      expect(await store.nextJobAt('b')).toBe(T0 + 1050);
+      expect(await store.nextJobAt('a')).toBe(T0 + 100);
+    });
+
+    it('reclaims an expired job of a lane ahead of its pending ones', async () => {
+      await store.enqueueJobs([job('c', 'e1', 'x1'), job('d', 'e9', 'x9')]);
+      const [first] = await store.claimJobs({ owner: 'w1', limit: 1, now: T0, leaseMs: 100, connector: 'c' });
+      await store.enqueueJobs([{ ...job('c', 'e2', 'x2'), priority: 10 }]);
+      const taken = await store.claimJobs({
+        owner: 'w2',
+        limit: 5,
+        now: T0 + 100,
+        leaseMs: 100,
+        connector: 'c',
+      });
+      expect(taken.map((j) => j.entityId)).toEqual(['e1', 'e2']);
+      expect(taken[0]).toMatchObject({ id: first!.id, owner: 'w2', attempts: 2 });
+    });
+  });
+
+  describe('shared call budgets', () => {
+    const ask = (want: number, now: number) => ({
+      key: 'portal:1',
+      want,
+      limit: 10,
+      windowMs: 1000,
+      holdMs: 100,
+      now,
+    });
+
+    it('grants at most the limit per window, counting each grant until its hold and a window have passed', async () => {
+      expect(await store.takeCallBudget(ask(4, T0))).toBe(4);
+      expect(await store.takeCallBudget(ask(4, T0 + 10))).toBe(4);
+      expect(await store.takeCallBudget(ask(4, T0 + 20))).toBe(2);
+      expect(await store.takeCallBudget(ask(1, T0 + 1099))).toBe(0);
+      expect(await store.takeCallBudget({ ...ask(1, T0 + 1099), key: 'portal:2' })).toBe(1);
+      // The first grant (held until T0 + 100) stops counting a window later.
+      expect(await store.takeCallBudget(ask(10, T0 + 1100))).toBe(4);
+    });
+
+    it('never grants more than the limit to concurrent takers', async () => {
+      const takers = [store, await harness.sibling(store)];
+      const grants = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => takers[i % takers.length]!.takeCallBudget(ask(1, T0 + i))),
+      );
+      expect(grants.reduce((a, b) => a + b, 0)).toBe(10);
+    });
+  });
+
+  describe('attention counts', () => {
+    it('counts held changes and dead jobs by connector and kind', async () => {
+      const change = {
+        id: 'held_1',
+        connector: 'gw',
+        kind: 'employee' as const,
+        entityId: 'emp-1',
+        reason: 'destructive budget 5 per 1h exceeded',
+        plan: { ops: [] },
+        eventIds: ['e1'],
+        createdAt: T0,
+      };
+      await store.addHeld(change);
+      await store.addHeld({ ...change, id: 'held_2', entityId: 'emp-2' });
+      await store.addHeld({ ...change, id: 'held_3', entityId: 'emp-3' });
+      await store.decideHeld('held_3', ['held'], 'rejected', 'alice', T0 + 1);
+      await store.enqueueJobs([job('gw', 'emp-4', 'x4'), job('hs', 'emp-4', 'x5')]);
+      for (const j of await store.claimJobs({ owner: 'w', limit: 10, now: T0, leaseMs: 1000 })) {
+        await store.finishJob(j.id, 'w', { state: 'dead', error: ERR }, T0 + 1);
+      }
+      const counts = (await store.countAttention())
+        .map((c) => `${c.state} ${c.connector} ${c.kind} ${c.count}`)
+        .sort();
+      expect(counts).toEqual(['dead gw employee 1', 'dead hs employee 1', 'held gw employee 2']);
+    });
+  });
+
   describe('ledger, state and guardrails', () => {
     it('records and lists outcomes', async () => {
       await store.recordOutcomes([

@@ -132,6 +132,28 @@ CREATE TABLE leases (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'lanes: job priority, lane claim index, shared call budgets',
+    // Each connector's worker lane claims by (connector, priority desc, run_at) among pending jobs;
+    // the partial index serves that walk. Pending jobs of offboarded employees become destructive.
+    // call_budget: grants of vendor calls every instance draws from (one key per portal/admin).
+    sql: `
+ALTER TABLE jobs ADD COLUMN priority integer NOT NULL DEFAULT 0;
+CREATE INDEX jobs_lane ON jobs (connector, priority DESC, run_at, id) WHERE state = 'pending';
+UPDATE jobs SET priority = 10 WHERE state = 'pending' AND kind = 'employee' AND EXISTS (
+  SELECT 1 FROM entities e WHERE e.kind = 'employee' AND e.id = jobs.entity_id
+    AND (lower(coalesce(e.data::jsonb ->> 'status', '')) = 'offboarded' OR e.event_type = 'employee.offboarded'));
+
+CREATE TABLE call_budget (
+  id bigserial PRIMARY KEY,
+  key text NOT NULL,
+  count integer NOT NULL,
+  until bigint NOT NULL
+);
+CREATE INDEX call_budget_key ON call_budget (key, until);
+`,
+  },
 ];
 
 /** The version the code expects the schema to be at. */

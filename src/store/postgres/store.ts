@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { newId } from '../../core/ids.ts';
+import { jobPriority } from '../../core/priority.ts';
 import {
   type EntitySnapshot,
   needsSync,
@@ -21,6 +22,8 @@ import {
   runPatchColumns,
 } from '../rows.ts';
 import type {
+  AttentionCount,
+  CallBudgetRequest,
   EventFilter,
   HeldChange,
   IngestInput,
@@ -431,7 +434,7 @@ export class PostgresStore implements Store {
       const requests: Array<JobRequest & { now: number }> = [];
       for (const { index, inputs: projection } of projecting) {
         const input = inputs[index]!;
-        const changed = new Map<string, { kind: EntityKind; id: string }>();
+        const changed = new Map<string, { kind: EntityKind; id: string; priority: number }>();
         for (const p of projection) {
           const id = p.mode === 'full' ? p.entity.id : p.ref.id;
           const key = entityKey(p.kind, id);
@@ -439,7 +442,8 @@ export class PostgresStore implements Store {
           if (next) {
             current.set(key, next);
             dirty.add(key);
-            if (needsSync(next)) changed.set(key, { kind: next.kind, id: next.id });
+            if (needsSync(next))
+              changed.set(key, { kind: next.kind, id: next.id, priority: jobPriority(next) });
           }
         }
         let jobs = 0;
@@ -451,6 +455,7 @@ export class PostgresStore implements Store {
               entityId: entity.id,
               eventId: input.id,
               runAt: input.receivedAt,
+              priority: entity.priority,
               now: input.receivedAt,
             });
             jobs += 1;
@@ -516,6 +521,7 @@ export class PostgresStore implements Store {
         kind: EntityKind;
         entityId: string;
         runAt: number;
+        priority: number;
         eventIds: string[];
         createdAt: number;
         updatedAt: number;
@@ -530,6 +536,7 @@ export class PostgresStore implements Store {
           kind: r.kind,
           entityId: r.entityId,
           runAt: r.runAt,
+          priority: r.priority ?? 0,
           eventIds: r.eventId ? [r.eventId] : [],
           createdAt: r.now,
           updatedAt: r.now,
@@ -537,6 +544,7 @@ export class PostgresStore implements Store {
         continue;
       }
       job.runAt = Math.min(job.runAt, r.runAt);
+      job.priority = Math.max(job.priority, r.priority ?? 0);
       if (r.eventId && job.eventIds.length < MAX_EVENT_IDS_PER_JOB && !job.eventIds.includes(r.eventId)) {
         job.eventIds.push(r.eventId);
       }
@@ -550,13 +558,14 @@ export class PostgresStore implements Store {
     );
     await c.query(
       `WITH upserted AS (
-         INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at)
-         SELECT id, connector, kind, entity_id, 'pending', 0, run_at, event_ids, created_at, updated_at
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[])
-                WITH ORDINALITY AS t(id, connector, kind, entity_id, run_at, event_ids, created_at, updated_at, n)
+         INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at, priority)
+         SELECT id, connector, kind, entity_id, 'pending', 0, run_at, event_ids, created_at, updated_at, priority
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $11::int[])
+                WITH ORDINALITY AS t(id, connector, kind, entity_id, run_at, event_ids, created_at, updated_at, priority, n)
           ORDER BY n
          ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
            run_at = LEAST(jobs.run_at, excluded.run_at),
+           priority = GREATEST(jobs.priority, excluded.priority),
            event_ids = CASE
              WHEN excluded.event_ids = '[]' OR jsonb_array_length(jobs.event_ids::jsonb) >= ${MAX_EVENT_IDS_PER_JOB}
              THEN jobs.event_ids
@@ -580,6 +589,7 @@ export class PostgresStore implements Store {
         ordered.map((j) => j.updatedAt),
         JOBS_CHANNEL,
         jobsPayload(this.schema, this.instanceId),
+        ordered.map((j) => j.priority),
       ],
     );
   }
@@ -681,20 +691,21 @@ export class PostgresStore implements Store {
       );
       await c.query(
         `WITH upserted AS (
-           INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at)
-           SELECT id, connector, kind, entity_id, 'pending', 0, run_at, event_ids, $7, $7
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
-                  WITH ORDINALITY AS t(id, connector, kind, entity_id, run_at, event_ids, n)
+           INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at, priority)
+           SELECT id, connector, kind, entity_id, 'pending', 0, run_at, event_ids, $7, $7, priority
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $8::int[])
+                  WITH ORDINALITY AS t(id, connector, kind, entity_id, run_at, event_ids, priority, n)
             ORDER BY n
            ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
              run_at = LEAST(jobs.run_at, excluded.run_at),
+             priority = GREATEST(jobs.priority, excluded.priority),
              event_ids = CASE
                WHEN excluded.event_ids = '[]' OR jobs.event_ids::jsonb @> excluded.event_ids::jsonb
                  OR jsonb_array_length(jobs.event_ids::jsonb) >= ${MAX_EVENT_IDS_PER_JOB}
                THEN jobs.event_ids ELSE (jobs.event_ids::jsonb || excluded.event_ids::jsonb)::text END,
              updated_at = excluded.updated_at
            RETURNING 1)
-         SELECT count(*) AS n${i === rounds.length - 1 ? ', pg_notify($8, $9)' : ''} FROM upserted`,
+         SELECT count(*) AS n${i === rounds.length - 1 ? ', pg_notify($9, $10)' : ''} FROM upserted`,
         [
           ordered.map(() => newId('job', now)),
           ordered.map((r) => r.connector),
@@ -703,6 +714,7 @@ export class PostgresStore implements Store {
           ordered.map((r) => r.runAt),
           ordered.map((r) => JSON.stringify(r.eventId ? [r.eventId] : [])),
           now,
+          ordered.map((r) => r.priority ?? 0),
           ...(i === rounds.length - 1 ? [JOBS_CHANNEL, jobsPayload(this.schema, this.instanceId)] : []),
         ],
       );
@@ -710,29 +722,47 @@ export class PostgresStore implements Store {
     return requests.length;
   }
 
-  claimJobs(opts: { owner: string; limit: number; now: number; leaseMs: number }): Promise<Job[]> {
+  claimJobs(opts: {
+    owner: string;
+    limit: number;
+    now: number;
+    leaseMs: number;
+    connector?: string | undefined;
+  }): Promise<Job[]> {
     return this.op(async () => {
       if (opts.limit <= 0) return [];
+      // $5 null: every lane (tests, tools); else one connector's lane.
+      const lane = `($5::text IS NULL OR j.connector = $5::text)`;
       const rows = await this.tx(async (c) => {
         // Running jobs whose lease expired come first (their worker died); a pending job is
         // claimable only while no job of its (connector, entity) is running at all: a live lease
-        // blocks it, an expired one is reclaimed first. Rows other claimers hold are skipped, not
-        // waited for. The partial unique index jobs_one_running backs this up.
+        // blocks it, an expired one is reclaimed first. Pending jobs go by priority, then due time:
+        // one lane's walk is the partial index jobs_lane. Rows other claimers hold are skipped,
+        // not waited for. The partial unique index jobs_one_running backs this up.
         const result = await c.query<Row>(
-          `WITH picked AS (
+          `WITH expired AS (
              SELECT j.id, j.state AS prev_state FROM jobs j
-              WHERE (j.state = 'running' AND j.lease_until <= $1)
-                 OR (j.state = 'pending' AND j.run_at <= $1 AND NOT EXISTS (
-                      SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
-                         AND r.kind = j.kind AND r.entity_id = j.entity_id))
-              ORDER BY (j.state = 'running') DESC, j.run_at, j.id
+              WHERE j.state = 'running' AND j.lease_until <= $1 AND ${lane}
+              ORDER BY j.priority DESC, j.run_at, j.id
               LIMIT $2
               FOR UPDATE SKIP LOCKED
+           ), fresh AS (
+             SELECT j.id, j.state AS prev_state FROM jobs j
+              WHERE j.state = 'pending' AND ${lane} AND j.run_at <= $1 AND NOT EXISTS (
+                      SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
+                         AND r.kind = j.kind AND r.entity_id = j.entity_id)
+              ORDER BY j.priority DESC, j.run_at, j.id
+              LIMIT $2
+              FOR UPDATE SKIP LOCKED
+           ), picked AS (
+             SELECT * FROM (SELECT *, 0 AS part FROM expired UNION ALL SELECT *, 1 AS part FROM fresh) AS both_parts
+              ORDER BY part
+              LIMIT $2
            )
            UPDATE jobs SET state = 'running', owner = $3, lease_until = $4, attempts = jobs.attempts + 1, updated_at = $1
              FROM picked WHERE jobs.id = picked.id
            RETURNING jobs.*, picked.prev_state`,
-          [opts.now, opts.limit, opts.owner, opts.now + opts.leaseMs],
+          [opts.now, opts.limit, opts.owner, opts.now + opts.leaseMs, opts.connector ?? null],
         );
         return result.rows;
       }, TRANSIENT_OR_UNIQUE);
@@ -740,6 +770,7 @@ export class PostgresStore implements Store {
         .sort(
           (a, b) =>
             Number(a.prev_state !== 'running') - Number(b.prev_state !== 'running') ||
+            Number(b.priority) - Number(a.priority) ||
             Number(a.run_at) - Number(b.run_at) ||
             compare(String(a.id), String(b.id)),
         )
@@ -866,19 +897,33 @@ export class PostgresStore implements Store {
     });
   }
 
-  nextJobAt(): Promise<number | null> {
+  nextJobAt(connector?: string): Promise<number | null> {
     return this.op(async () => {
       // A pending job held back by a running one of the same entity is not due at its run_at: it
       // becomes claimable when that job finishes (which wakes listeners) or its lease runs out.
       const rows = await this.query(
         `SELECT LEAST(
-           (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'pending' AND NOT EXISTS (
+           (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'pending'
+               AND ($1::text IS NULL OR j.connector = $1::text) AND NOT EXISTS (
               SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
                  AND r.kind = j.kind AND r.entity_id = j.entity_id)),
-           (SELECT min(lease_until) FROM jobs WHERE state = 'running')) AS t`,
+           (SELECT min(lease_until) FROM jobs WHERE state = 'running'
+               AND ($1::text IS NULL OR connector = $1::text))) AS t`,
+        [connector ?? null],
       );
       const t = rows[0]?.t;
       return t === null || t === undefined ? null : Number(t);
+    });
+  }
+
+  countPendingByConnector(): Promise<Record<string, number>> {
+    return this.op(async () => {
+      const counts: Record<string, number> = {};
+      const rows = await this.query(
+        `SELECT connector, count(*) AS n FROM jobs WHERE state = 'pending' GROUP BY connector`,
+      );
+      for (const row of rows) counts[String(row.connector)] = Number(row.n);
+      return counts;
     });
   }
 
@@ -1017,6 +1062,51 @@ export class PostgresStore implements Store {
         return true;
       }),
     );
+  }
+
+  takeCallBudget(input: CallBudgetRequest): Promise<number> {
+    return this.op(() =>
+      this.tx(async (c) => {
+        // Every instance drawing from this key queues here until the one before has committed.
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+          `growrk-sync:${this.schema}:calls`,
+          input.key,
+        ]);
+        // Grants whose calls the vendor may still count: made less than holdMs + windowMs ago.
+        await c.query('DELETE FROM call_budget WHERE key = $1 AND until <= $2', [
+          input.key,
+          input.now - input.windowMs,
+        ]);
+        const used = await c.query<Row>(
+          'SELECT coalesce(sum(count), 0) AS n FROM call_budget WHERE key = $1',
+          [input.key],
+        );
+        const granted = Math.max(0, Math.min(input.want, input.limit - Number(used.rows[0]?.n ?? 0)));
+        if (granted > 0) {
+          await c.query('INSERT INTO call_budget (key, count, until) VALUES ($1, $2, $3)', [
+            input.key,
+            granted,
+            input.now + input.holdMs,
+          ]);
+        }
+        return granted;
+      }),
+    );
+  }
+
+  countAttention(): Promise<AttentionCount[]> {
+    return this.op(async () => {
+      const rows = await this.query(
+        `SELECT 'held' AS state, connector, kind, count(*) AS n FROM held WHERE status = 'held' GROUP BY connector, kind
+         UNION ALL SELECT 'dead' AS state, connector, kind, count(*) AS n FROM jobs WHERE state = 'dead' GROUP BY connector, kind`,
+      );
+      return rows.map((row) => ({
+        state: row.state as AttentionCount['state'],
+        connector: String(row.connector),
+        kind: row.kind as EntityKind,
+        count: Number(row.n),
+      }));
+    });
   }
 
   addHeld(change: Omit<HeldChange, 'status' | 'decidedAt' | 'decidedBy'>): Promise<HeldChange> {

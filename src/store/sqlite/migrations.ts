@@ -145,4 +145,25 @@ DROP TABLE entities;
 ALTER TABLE entities_v2 RENAME TO entities;
 `,
   },
+  {
+    version: 3,
+    name: 'lanes: job priority, lane claim index, shared call budgets',
+    // Each connector's worker lane claims by (connector, priority desc, run_at) among pending jobs;
+    // the partial index serves that walk. Pending jobs of offboarded employees become destructive.
+    sql: `
+ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_lane ON jobs(connector, priority DESC, run_at, id) WHERE state = 'pending';
+UPDATE jobs SET priority = 10 WHERE state = 'pending' AND kind = 'employee' AND EXISTS (
+  SELECT 1 FROM entities e WHERE e.kind = 'employee' AND e.id = jobs.entity_id
+    AND (lower(coalesce(json_extract(e.data, '$.status'), '')) = 'offboarded' OR e.event_type = 'employee.offboarded'));
+
+CREATE TABLE call_budget (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  until INTEGER NOT NULL
+);
+CREATE INDEX call_budget_key ON call_budget(key, until);
+`,
+  },
 ];

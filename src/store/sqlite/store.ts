@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { newId } from '../../core/ids.ts';
+import { jobPriority } from '../../core/priority.ts';
 import { type EntitySnapshot, needsSync, project, projectionInputs } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
@@ -16,6 +17,8 @@ import {
   runPatchColumns,
 } from '../rows.ts';
 import type {
+  AttentionCount,
+  CallBudgetRequest,
   EventFilter,
   HeldChange,
   IngestInput,
@@ -183,7 +186,7 @@ export class SqliteStore implements Store {
     );
     let jobs = 0;
     if (input.status === 'accepted' && event?.kind) {
-      const changed: Array<{ kind: EntityKind; id: string }> = [];
+      const changed: Array<{ kind: EntityKind; id: string; priority: number }> = [];
       const inputs = projectionInputs({ ...event, id: input.id, kind: event.kind });
       for (const projectionInput of inputs) {
         const id = projectionInput.mode === 'full' ? projectionInput.entity.id : projectionInput.ref.id;
@@ -191,7 +194,7 @@ export class SqliteStore implements Store {
         const next = project(row ? entityFromRow(row) : null, projectionInput, input.receivedAt);
         if (next) {
           this.writeEntity(next);
-          if (needsSync(next)) changed.push({ kind: next.kind, id: next.id });
+          if (needsSync(next)) changed.push({ kind: next.kind, id: next.id, priority: jobPriority(next) });
         }
       }
       const requests: JobRequest[] = [];
@@ -203,6 +206,7 @@ export class SqliteStore implements Store {
             entityId: entity.id,
             eventId: input.id,
             runAt: input.receivedAt,
+            priority: entity.priority,
           });
         }
       }
@@ -280,10 +284,11 @@ export class SqliteStore implements Store {
     for (const r of requests) {
       const eventIds = JSON.stringify(r.eventId ? [r.eventId] : []);
       this.run(
-        `INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+        `INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, priority, event_ids, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
          ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
            run_at = min(jobs.run_at, excluded.run_at),
+           priority = max(jobs.priority, excluded.priority),
            event_ids = CASE
              WHEN ? IS NULL OR EXISTS (SELECT 1 FROM json_each(jobs.event_ids) WHERE value = ?)
                OR json_array_length(jobs.event_ids) >= ${MAX_EVENT_IDS_PER_JOB}
@@ -294,6 +299,7 @@ export class SqliteStore implements Store {
         r.kind,
         r.entityId,
         r.runAt,
+        r.priority ?? 0,
         eventIds,
         now,
         now,
@@ -307,20 +313,32 @@ export class SqliteStore implements Store {
     return count;
   }
 
-  claimJobs(opts: { owner: string; limit: number; now: number; leaseMs: number }): Promise<Job[]> {
+  claimJobs(opts: {
+    owner: string;
+    limit: number;
+    now: number;
+    leaseMs: number;
+    connector?: string | undefined;
+  }): Promise<Job[]> {
     return this.committer.run(() => {
+      if (opts.limit <= 0) return [];
+      const lane = opts.connector === undefined ? '' : 'AND connector = ?';
+      const laneParams = opts.connector === undefined ? [] : [opts.connector];
+      // One lane's claim walks the partial index jobs_lane in (priority desc, run_at, id) order.
       const candidates = this.all(
-        `SELECT * FROM jobs j WHERE state = 'pending' AND run_at <= ?
+        `SELECT * FROM jobs j WHERE state = 'pending' ${lane} AND run_at <= ?
            AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
              AND r.kind = j.kind AND r.entity_id = j.entity_id AND r.lease_until > ?)
-         ORDER BY run_at, id LIMIT ?`,
+         ORDER BY priority DESC, run_at, id LIMIT ?`,
+        ...laneParams,
         opts.now,
         opts.now,
         opts.limit,
       );
       // Running jobs whose worker died: the lease expired, so they run again (attempt counted).
       const expired = this.all(
-        `SELECT * FROM jobs WHERE state = 'running' AND lease_until <= ? ORDER BY run_at LIMIT ?`,
+        `SELECT * FROM jobs WHERE state = 'running' ${lane} AND lease_until <= ? ORDER BY priority DESC, run_at LIMIT ?`,
+        ...laneParams,
         opts.now,
         opts.limit,
       );
@@ -471,17 +489,30 @@ export class SqliteStore implements Store {
     return counts;
   }
 
-  async nextJobAt(): Promise<number | null> {
+  async nextJobAt(connector?: string): Promise<number | null> {
     // A pending job held back by a running one of the same entity is not due at its run_at: it
     // becomes claimable when that job finishes (which wakes listeners) or its lease runs out.
+    const lane = connector === undefined ? '' : 'AND connector = ?';
+    const params = connector === undefined ? [] : [connector, connector];
     const row = this.get(
       `SELECT min(t) AS t FROM (
-         SELECT min(j.run_at) AS t FROM jobs j WHERE j.state = 'pending' AND NOT EXISTS (
+         SELECT min(j.run_at) AS t FROM jobs j WHERE j.state = 'pending' ${lane} AND NOT EXISTS (
            SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
              AND r.kind = j.kind AND r.entity_id = j.entity_id)
-         UNION ALL SELECT min(lease_until) AS t FROM jobs WHERE state = 'running')`,
+         UNION ALL SELECT min(lease_until) AS t FROM jobs WHERE state = 'running' ${lane})`,
+      ...params,
     );
     return row?.t === null || row?.t === undefined ? null : Number(row.t);
+  }
+
+  async countPendingByConnector(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const row of this.all(
+      `SELECT connector, count(*) AS n FROM jobs WHERE state = 'pending' GROUP BY connector`,
+    )) {
+      counts[String(row.connector)] = Number(row.n);
+    }
+    return counts;
   }
 
   onJobsReady(listener: () => void): () => void {
@@ -596,6 +627,38 @@ export class SqliteStore implements Store {
       );
       return true;
     });
+  }
+
+  takeCallBudget(input: CallBudgetRequest): Promise<number> {
+    return this.committer.run(() => {
+      // Grants whose calls the vendor may still count: made less than holdMs + windowMs ago.
+      this.run('DELETE FROM call_budget WHERE key = ? AND until <= ?', input.key, input.now - input.windowMs);
+      const used = Number(
+        this.get('SELECT coalesce(sum(count), 0) AS n FROM call_budget WHERE key = ?', input.key)?.n ?? 0,
+      );
+      const granted = Math.max(0, Math.min(input.want, input.limit - used));
+      if (granted > 0) {
+        this.run(
+          'INSERT INTO call_budget (key, count, until) VALUES (?, ?, ?)',
+          input.key,
+          granted,
+          input.now + input.holdMs,
+        );
+      }
+      return granted;
+    });
+  }
+
+  async countAttention(): Promise<AttentionCount[]> {
+    return this.all(
+      `SELECT 'held' AS state, connector, kind, count(*) AS n FROM held WHERE status = 'held' GROUP BY connector, kind
+       UNION ALL SELECT 'dead' AS state, connector, kind, count(*) AS n FROM jobs WHERE state = 'dead' GROUP BY connector, kind`,
+    ).map((row) => ({
+      state: row.state as AttentionCount['state'],
+      connector: String(row.connector),
+      kind: row.kind as EntityKind,
+      count: Number(row.n),
+    }));
   }
 
   addHeld(change: Omit<HeldChange, 'status' | 'decidedAt' | 'decidedBy'>): Promise<HeldChange> {

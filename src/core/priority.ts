@@ -1,0 +1,25 @@
+import type { EntitySnapshot } from './projection.ts';
+
+/**
+ * Claim priorities of sync jobs. Within a connector's lane a higher priority is claimed first, then
+ * the earlier due time: destructive work (cutting an ex-employee's access) never waits behind a
+ * backlog of ordinary updates. Set at enqueue; a coalesced request can only raise it.
+ */
+export const JOB_PRIORITY = {
+  /** Everyday work: updates, creations, an offboarding's follow-up playbook. */
+  normal: 0,
+  /** Work that cuts access: the sync of an employee GroWrk says is offboarded (a suspension). */
+  destructive: 10,
+} as const;
+
+/**
+ * The priority of the jobs a changed snapshot gets: destructive for an offboarded employee (the
+ * status GroWrk sent, or the event that set the snapshot), normal otherwise.
+ */
+export function jobPriority(snapshot: EntitySnapshot): number {
+  if (snapshot.kind !== 'employee') return JOB_PRIORITY.normal;
+  const status = typeof snapshot.data.status === 'string' ? snapshot.data.status.toLowerCase() : '';
+  return status === 'offboarded' || snapshot.eventType === 'employee.offboarded'
+    ? JOB_PRIORITY.destructive
+    : JOB_PRIORITY.normal;
+}
