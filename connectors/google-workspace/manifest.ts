@@ -1,6 +1,7 @@
 /** The Google Workspace connector's manifest: what the core knows of it before loading its code. */
 import { existsSync } from 'node:fs';
 import { defineManifest } from '../../src/connector/manifest.ts';
+import { budgetKey } from '../../src/sync/shared-limiter.ts';
 import { googleWorkspaceConfig } from './config.ts';
 import { googleCost } from './cost.ts';
 
@@ -21,7 +22,12 @@ export default defineManifest({
     }
     return problems;
   },
-  rateLimit: (g) => ({ limit: g.callsPerMinute, intervalMs: 60_000 }),
+  // Google's Directory quota is per admin: the delegation subject, or whoever the token is for.
+  rateLimit: (g) => ({
+    limit: g.callsPerMinute,
+    intervalMs: 60_000,
+    key: budgetKey('google-workspace', g.customer, g.adminSubject || g.accessToken),
+  }),
   cost: googleCost,
   ops: {
     create: 'create',

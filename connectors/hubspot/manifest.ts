@@ -1,5 +1,6 @@
 /** The HubSpot connector's manifest: what the core knows of it before loading its code. */
 import { defineManifest } from '../../src/connector/manifest.ts';
+import { budgetKey } from '../../src/sync/shared-limiter.ts';
 import { hubspotConfig } from './config.ts';
 import { hubspotCost } from './cost.ts';
 
@@ -10,7 +11,15 @@ export default defineManifest({
   config: hubspotConfig,
   crossCheck: (h) =>
     h.accessToken ? [] : ['hubspot.accessToken: set HUBSPOT_ACCESS_TOKEN to enable hubspot'],
-  rateLimit: (h) => ({ limit: h.callsPer10s, intervalMs: 10_000 }),
+  // One budget per portal (the token names it), shared by every instance on PostgreSQL.
+  rateLimit: (h) => ({
+    limit: h.callsPer10s,
+    intervalMs: 10_000,
+    key: budgetKey('hubspot', h.baseUrl, h.accessToken),
+  }),
+  // Two batches in flight: the portal limiter lets calls through one after the other anyway, and
+  // more batches would only split the queue into smaller batches costing the same calls each.
+  lane: { concurrency: 2 },
   cost: hubspotCost,
   ops: {
     'create-contact': 'create',

@@ -1,4 +1,5 @@
 import convict from 'convict';
+import { isConnectorId } from '../connector/registry.ts';
 
 let registered = false;
 
@@ -63,6 +64,32 @@ export function registerFormats(): void {
         throw new Error('must be a number from 0 to 1');
     },
     coerce: (v: unknown) => Number(v),
+  });
+  convict.addFormat({
+    name: 'lanes',
+    validate(value: unknown) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        throw new Error('must be a JSON object of connector -> {"concurrency": N, "inFlight": N}');
+      for (const [connector, lane] of Object.entries(value)) {
+        if (!isConnectorId(connector)) throw new Error(`"${connector}" is not a known connector`);
+        if (lane === null || typeof lane !== 'object' || Array.isArray(lane))
+          throw new Error(`"${connector}" must be an object`);
+        for (const [key, n] of Object.entries(lane)) {
+          if (key !== 'concurrency' && key !== 'inFlight')
+            throw new Error(`"${connector}.${key}" is not a lane setting (concurrency, inFlight)`);
+          if (!Number.isInteger(n) || (n as number) < 1)
+            throw new Error(`"${connector}.${key}" must be a positive integer`);
+        }
+      }
+    },
+    coerce: (v: unknown) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v);
+      } catch {
+        return v;
+      }
+    },
   });
   convict.addFormat({
     name: 'json-object',

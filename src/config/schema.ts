@@ -116,7 +116,18 @@ const coreSchema = {
     env: 'DRY_RUN',
   },
   worker: {
-    concurrency: { doc: 'Sync jobs run at once.', format: 'nat', default: 16, env: 'WORKER_CONCURRENCY' },
+    concurrency: {
+      doc: 'Sync jobs (or batches) run at once in each connector lane, unless the connector or WORKER_LANES says otherwise.',
+      format: 'nat',
+      default: 16,
+      env: 'WORKER_CONCURRENCY',
+    },
+    lanes: {
+      doc: 'Per-connector lane settings, as JSON: {"<connector>": {"concurrency": N, "inFlight": N}} (units run at once; jobs claimed and not finished). Each connector claims and runs its own jobs.',
+      format: 'lanes',
+      default: {} as Record<string, { concurrency?: number; inFlight?: number }>,
+      env: 'WORKER_LANES',
+    },
     maxAttempts: {
       doc: 'Attempts before a sync job is dead.',
       format: 'nat',

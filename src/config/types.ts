@@ -27,6 +27,8 @@ export interface CoreConfig {
   dryRun: boolean;
   worker: {
     concurrency: number;
+    /** Per-connector lane overrides (see `LanePolicy` in src/connector/types.ts). */
+    lanes: Record<string, { concurrency?: number; inFlight?: number }>;
     maxAttempts: number;
     quickRetries: number;
     backoffBase: number;

@@ -15,6 +15,25 @@ export type OpEffect = 'create' | 'update' | 'suspend' | 'reactivate' | 'remove'
 export interface RateLimitPolicy {
   limit: number;
   intervalMs: number;
+  /**
+   * The vendor's limit scope (one HubSpot portal, one Google admin): on PostgreSQL every instance
+   * draws from one budget per key (`budgetKey` in src/sync/shared-limiter.ts hashes what names it,
+   * so no token reaches the store in clear). Unset: each instance limits itself.
+   */
+  key?: string;
+}
+
+/**
+ * How the worker runs one connector's jobs: its lane. Every enabled connector has a lane of its
+ * own (its own claims, slots and in-flight budget), so one connector's backlog never delays
+ * another's. Unset fields take the defaults (`worker.concurrency` slots; as many jobs in flight as
+ * slots, or a batch more than its running batches for a bulk connector); `WORKER_LANES` overrides.
+ */
+export interface LanePolicy {
+  /** Units (a job, or a batch for a connector with `applyMany`) running at once. */
+  concurrency?: number;
+  /** Most jobs claimed and not finished (running, or waiting in the lane for a slot). */
+  inFlight?: number;
 }
 
 /** How one kind was listed in a reconciliation run. */
@@ -100,6 +119,8 @@ export interface ConnectorManifest<
   /** Problems with the configuration when this connector is enabled (credentials missing...). */
   crossCheck(config: ConfigOf<S>): string[];
   rateLimit(config: ConfigOf<S>): RateLimitPolicy;
+  /** The worker lane's defaults (see {@link LanePolicy}). */
+  lane?: LanePolicy;
   cost: CostModel<ConfigOf<S>>;
   /** Every op kind the connector plans, with its effect. */
   ops: Readonly<Record<Op, OpEffect>>;

@@ -1,16 +1,31 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/types.ts';
+import type { RateLimitPolicy } from '../connector/manifest.ts';
 import { type ConnectorId, connectorConfig, isConnectorId, manifestOf } from '../connector/registry.ts';
 import type { ConnectorContext, ConnectorDefinition } from '../connector/types.ts';
 import type { EntityKind } from '../growrk/types.ts';
 import type { Store } from '../store/types.ts';
-import { createRateLimiter } from './rate-limiter.ts';
+import { type LaneSettings, laneSettings } from './lane-settings.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { createSharedRateLimiter } from './shared-limiter.ts';
 
-/** A connector ready to run: its definition and the context built for it. */
+/** A connector ready to run: its definition, the context built for it, and its worker lane. */
 export interface LoadedConnector {
   id: ConnectorId;
   definition: ConnectorDefinition;
   ctx: ConnectorContext;
+  /** How the worker runs this connector's jobs. */
+  lane: LaneSettings;
+}
+
+/**
+ * The connector's call limiter. On a store several instances share (PostgreSQL), a policy with a
+ * `key` draws from one budget per key for every instance; otherwise the limiter is in process.
+ */
+function limiterFor(policy: RateLimitPolicy, store: Store): RateLimiter {
+  const local = createRateLimiter(policy);
+  if (store.kind !== 'postgres' || !policy.key || policy.limit <= 0) return local;
+  return createSharedRateLimiter({ local, store, budget: { ...policy, key: policy.key } });
 }
 
 /** The enabled connectors of one process. */
@@ -37,7 +52,7 @@ export async function createConnectorRuntime(deps: {
     const definition = await manifest.load();
     const config = connectorConfig(deps.config, id);
     const logger = deps.logger.child({ connector: id });
-    const limiter = createRateLimiter(manifest.rateLimit(config));
+    const limiter = limiterFor(manifest.rateLimit(config), deps.store);
     const client = await definition.connect({ config, logger, limiter });
     const ctx: ConnectorContext = {
       connector: id,
@@ -53,7 +68,12 @@ export async function createConnectorRuntime(deps: {
       },
       entity: (kind, entityId) => deps.store.getEntity(kind, entityId),
     };
-    connectors.set(id, { id, definition, ctx });
+    const lane = laneSettings(
+      { lane: manifest.lane, bulk: definition.applyMany !== undefined },
+      deps.config.worker,
+      id,
+    );
+    connectors.set(id, { id, definition, ctx, lane });
     for (const kind of definition.kinds(config)) {
       const list = jobConnectors[kind] ?? [];
       list.push(id);

@@ -6,36 +6,25 @@ import type { Metrics } from '../metrics.ts';
 import { jobRequestsFor } from '../store/job-requests.ts';
 import type { Job, OutcomeInput, Store } from '../store/types.ts';
 import { type BatchItemResult, type EngineConfig, syncBatch, syncEntity } from './engine.ts';
+import { Lane } from './lane.ts';
 import { backoffDelay, MAX_INLINE_WAIT_MS, withQuickRetries } from './retry.ts';
 import type { ConnectorRuntime } from './runtime.ts';
-
-/** Most jobs one batch carries: HubSpot's batch size, so one batch needs one call per step. */
-export const BATCH_JOBS = 100;
-
-/**
- * Units (batches or lone jobs) of one bulk connector running at once. The connector's rate
- * limiter lets its calls through one after the other anyway; more batches in flight would only
- * split the queue into smaller batches, each costing the same calls as a full one. Meanwhile new
- * jobs wait in the store (where a newer event for the same entity still coalesces into them).
- */
-export const BULK_IN_FLIGHT = 2;
 
 /** Worker settings (the `worker.*` configuration). */
 export type WorkerConfig = AppConfig['worker'];
 
 /**
- * Runs sync jobs: woken at once by commits that queue jobs, by a timer for the next due job, and
- * by a slow poll for jobs queued by other processes. Each job runs the shared plan/apply path with
- * quick retries; then it is done, rescheduled with backoff, or dead. Leases are renewed while a
- * job runs, so a crashed worker's jobs are taken over once their lease runs out.
+ * Runs sync jobs, one {@link Lane} per enabled connector: each lane claims only its connector's
+ * jobs (destructive work first), with its own slots and in-flight budget, so a HubSpot backlog
+ * never delays a suspension. Lanes are woken at once by commits that queue jobs, by a timer for
+ * their next due job, and by a slow poll for jobs queued by other processes. Each job runs the
+ * shared plan/apply path with quick retries; then it is done, rescheduled with backoff, or dead.
+ * Leases are renewed while a job runs (or waits in its lane), so a crashed worker's jobs are taken
+ * over once their lease runs out.
  *
- * Bulk: jobs of a connector with `applyMany` are run in batches of up to {@link BATCH_JOBS}
- * (`syncBatch`: one batch read, plans, one batch apply); a batch takes one of the `concurrency`
- * slots, like a single job. Each job of a batch keeps its own result: one failing is retried or
- * dead on its own. When bulk connectors are enabled the worker claims up to {@link BATCH_JOBS}
- * jobs at a time; claimed jobs that cannot start yet (no free slot, or {@link BULK_IN_FLIGHT}
- * batches of their connector running) wait in a local backlog, leases renewed, where the jobs of a
- * bulk connector gather into batches.
+ * Bulk: a connector with `applyMany` runs its jobs in batches of up to `BATCH_JOBS` (100)
+ * (`syncBatch`: one batch read, plans, one batch apply); a batch takes one of its lane's slots.
+ * Each job of a batch keeps its own result: one failing is retried or dead on its own.
  */
 export class Worker {
   readonly owner = `worker-${randomUUID()}`;
@@ -48,26 +37,46 @@ export class Worker {
     engine: EngineConfig;
     now: () => number;
   };
-  /** Running units (a job or a batch), by the id of their first job. */
-  private readonly active = new Map<string, Promise<void>>();
-  /** Every claimed job not finished yet (running or in the backlog): the leases to renew. */
+  private readonly lanes: Lane[] = [];
+  /** Every claimed job not finished yet (running or waiting in a lane): the leases to renew. */
   private readonly leased = new Set<string>();
   /** Until when each claimed job's lease is known to hold (claim time, then each successful renewal). */
   private readonly leaseUntil = new Map<string, number>();
-  /** Claimed units waiting for a free slot (or for their bulk connector's turn). */
-  private readonly backlog: Job[][] = [];
-  /** Running units per bulk connector. */
-  private readonly inFlight = new Map<string, number>();
   private running = false;
-  private pumping = false;
-  private again = false;
-  private timer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private idleWaiters: Array<() => void> = [];
 
   constructor(deps: Worker['deps']) {
     this.deps = deps;
+    for (const loaded of deps.runtime.connectors.values()) {
+      this.lanes.push(
+        new Lane({
+          connector: loaded.id,
+          settings: loaded.lane,
+          store: deps.store,
+          owner: this.owner,
+          leaseMs: deps.config.lease,
+          pollInterval: deps.config.pollInterval,
+          logger: deps.logger,
+          now: deps.now,
+          claimed: (jobs, at) => {
+            for (const job of jobs) {
+              this.leased.add(job.id);
+              this.leaseUntil.set(job.id, job.leaseUntil ?? at + deps.config.lease);
+            }
+          },
+          run: (unit) => (unit.length === 1 ? this.runJob(unit[0]!) : this.runBatch(unit)),
+          settled: (unit) => {
+            for (const job of unit) {
+              this.leased.delete(job.id);
+              this.leaseUntil.delete(job.id);
+            }
+            this.wakeIdle();
+          },
+        }),
+      );
+    }
   }
 
   start(): void {
@@ -79,172 +88,32 @@ export class Worker {
       Math.max(250, Math.floor(this.deps.config.lease / 3)),
     );
     this.heartbeat.unref();
-    this.kick();
+    for (const lane of this.lanes) lane.start();
   }
 
-  /** Stops claiming and waits for claimed jobs (running or in the backlog) to finish. */
+  /** Stops claiming and waits for claimed jobs (running or waiting in a lane) to finish. */
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    while (this.active.size > 0) await Promise.allSettled(this.active.values());
+    await Promise.all(this.lanes.map((lane) => lane.stop()));
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
-  /** Resolves when no job is running and none is due now (for tests and benchmarks). */
+  /** Resolves when no lane is running a job and none of their jobs is due now (for tests and benchmarks). */
   async idle(): Promise<void> {
     for (;;) {
-      if (this.active.size === 0 && this.backlog.length === 0 && !this.pumping) {
-        const next = await this.deps.store.nextJobAt();
-        if (next === null || next > this.deps.now()) return;
+      if (this.lanes.every((lane) => !lane.busy())) {
+        const next = await Promise.all(this.lanes.map((lane) => this.deps.store.nextJobAt(lane.connector)));
+        if (next.every((t) => t === null || t > this.deps.now())) return;
       }
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
 
-  /** Asks the worker to look for claimable jobs now. */
+  /** Asks every lane to look for claimable jobs now. */
   kick(): void {
     if (!this.running) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    void this.pump();
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      do {
-        this.again = false;
-        this.startBacklog();
-        const free = this.deps.config.concurrency - this.active.size;
-        if (free <= 0 || !this.worthClaiming()) break;
-        const limit = this.hasBulk() ? Math.max(free, BATCH_JOBS) : free;
-        const now = this.deps.now();
-        const jobs = await this.deps.store.claimJobs({
-          owner: this.owner,
-          limit,
-          now,
-          leaseMs: this.deps.config.lease,
-        });
-        for (const job of jobs) {
-          this.leased.add(job.id);
-          this.leaseUntil.set(job.id, job.leaseUntil ?? now + this.deps.config.lease);
-        }
-        this.addToBacklog(jobs);
-        this.startBacklog();
-        if (jobs.length === limit) this.again = true;
-      } while (this.again && this.running);
-    } catch (err) {
-      this.deps.logger.error({ err }, 'claiming jobs failed; retrying on the next poll');
-    } finally {
-      this.pumping = false;
-      await this.scheduleNext();
-      this.wakeIdle();
-    }
-  }
-
-  private async scheduleNext(): Promise<void> {
-    if (!this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    let delay = this.deps.config.pollInterval;
-    try {
-      const next = await this.deps.store.nextJobAt();
-      if (next !== null) delay = Math.min(delay, Math.max(0, next - this.deps.now()));
-    } catch {
-      // The poll below tries again; the claim path logs store failures.
-    }
-    this.timer = setTimeout(() => this.kick(), delay);
-    this.timer.unref();
-  }
-
-  /** Whether an enabled connector offers bulk apply. */
-  private hasBulk(): boolean {
-    for (const loaded of this.deps.runtime.connectors.values()) if (loaded.definition.applyMany) return true;
-    return false;
-  }
-
-  private isBulk(connector: string): boolean {
-    return this.deps.runtime.connectors.get(connector)?.definition.applyMany !== undefined;
-  }
-
-  /** A unit may start when its connector is not a bulk one, or has fewer than BULK_IN_FLIGHT running. */
-  private mayStart(unit: readonly Job[]): boolean {
-    const connector = unit[0]?.connector ?? '';
-    return !this.isBulk(connector) || (this.inFlight.get(connector) ?? 0) < BULK_IN_FLIGHT;
-  }
-
-  /**
-   * Whether claiming now is useful: no full batch's worth of claimed jobs is waiting already, and
-   * some enabled connector could start a unit (left in the store, jobs keep coalescing).
-   */
-  private worthClaiming(): boolean {
-    let waiting = 0;
-    for (const unit of this.backlog) waiting += unit.length;
-    if (waiting >= BATCH_JOBS) return false;
-    for (const id of this.deps.runtime.connectors.keys()) {
-      if (!this.isBulk(id) || (this.inFlight.get(id) ?? 0) < BULK_IN_FLIGHT) return true;
-    }
-    return this.deps.runtime.connectors.size === 0;
-  }
-
-  /**
-   * Adds claimed jobs to the backlog as units: the jobs of a bulk connector join its waiting batch
-   * (up to {@link BATCH_JOBS}), every other job is a unit of its own.
-   */
-  private addToBacklog(jobs: readonly Job[]): void {
-    for (const job of jobs) {
-      const batch = this.isBulk(job.connector)
-        ? this.backlog.find((u) => u[0]?.connector === job.connector && u.length < BATCH_JOBS)
-        : undefined;
-      if (batch) batch.push(job);
-      else this.backlog.push([job]);
-    }
-  }
-
-  /**
-   * Starts backlog units while slots are free, in order, passing over bulk connectors at their
-   * limit (also while stopping: claimed jobs are finished). A lone job of a bulk connector takes
-   * the single path, which costs no more calls.
-   */
-  private startBacklog(): void {
-    for (let i = 0; i < this.backlog.length && this.active.size < this.deps.config.concurrency; ) {
-      const unit = this.backlog[i];
-      const first = unit?.[0];
-      if (!unit || !first) {
-        this.backlog.splice(i, 1);
-        continue;
-      }
-      if (!this.mayStart(unit)) {
-        i += 1;
-        continue;
-      }
-      this.backlog.splice(i, 1);
-      const bulk = this.isBulk(first.connector);
-      if (bulk) this.inFlight.set(first.connector, (this.inFlight.get(first.connector) ?? 0) + 1);
-      const run = (unit.length === 1 ? this.runJob(first) : this.runBatch(unit))
-        .catch((err: unknown) => {
-          // The store failed while recording a result: the job keeps its lease and is taken
-          // over when the lease runs out, so the work is redone rather than lost.
-          this.deps.logger.error(
-            { err, jobIds: unit.map((j) => j.id) },
-            'could not record a job result; it will run again',
-          );
-        })
-        .finally(() => {
-          this.active.delete(first.id);
-          if (bulk) this.inFlight.set(first.connector, (this.inFlight.get(first.connector) ?? 1) - 1);
-          for (const job of unit) {
-            this.leased.delete(job.id);
-            this.leaseUntil.delete(job.id);
-          }
-          this.startBacklog();
-          this.kick();
-          this.wakeIdle();
-        });
-      this.active.set(first.id, run);
-    }
+    for (const lane of this.lanes) lane.kick();
   }
 
   private wakeIdle(): void {
@@ -296,16 +165,9 @@ export class Worker {
 
   private async runJob(job: Job): Promise<void> {
     const { store, runtime, config } = this.deps;
-    const loaded = runtime.connectors.get(job.connector);
     const started = this.deps.now();
-    if (!loaded) {
-      // The connector was disabled since the job was queued: nothing to do, said so in the ledger.
-      await store.recordOutcomes(
-        this.outcomesOf(job, { result: 'skipped', summary: 'connector not enabled in this process' }),
-      );
-      await store.finishJob(job.id, this.owner, { state: 'done' }, this.deps.now());
-      return;
-    }
+    // Lanes exist only for enabled connectors: a job is claimed by the lane of its connector.
+    const loaded = runtime.connectors.get(job.connector)!;
     let outcome: BatchItemResult;
     try {
       const result = await withQuickRetries(
@@ -349,12 +211,8 @@ export class Worker {
   private async runBatch(jobs: readonly Job[]): Promise<void> {
     const { store, runtime, config } = this.deps;
     const connector = jobs[0]?.connector ?? '';
-    const loaded = runtime.connectors.get(connector);
+    const loaded = runtime.connectors.get(connector)!;
     const started = this.deps.now();
-    if (!loaded) {
-      for (const job of jobs) await this.runJob(job);
-      return;
-    }
     const last = new Map<string, BatchItemResult>();
     let open: readonly Job[] = jobs;
     try {

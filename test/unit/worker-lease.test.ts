@@ -47,7 +47,9 @@ function flakyRuntime(clock: { t: number }, step: number, reads: { n: number }):
     entity: async () => null,
   };
   return {
-    connectors: new Map([['flaky', { id: 'google-workspace', definition, ctx }]]),
+    connectors: new Map([
+      ['flaky', { id: 'flaky', definition, ctx, lane: { concurrency: 1, inFlight: 1, batchSize: 1 } }],
+    ]),
     jobConnectors: { employee: ['flaky'] },
   } as unknown as ConnectorRuntime;
 }
@@ -82,6 +84,7 @@ async function setup(step: number, renewFails: boolean) {
     metrics: createMetrics(null),
     config: {
       concurrency: 1,
+      lanes: {},
       maxAttempts: 5,
       quickRetries: 3,
       backoffBase: 1000,
