@@ -111,6 +111,12 @@ export const ERROR_CATALOGUE = {
     summary:
       'This worker could not renew its lease on a job in time; it stops, and another worker takes the job over.',
   },
+  RECONCILE_RUNNING: {
+    status: 409,
+    retryable: false,
+    summary: 'Another reconciliation run holds the lease, so this one did not start.',
+  },
+  UNREACHABLE: { status: 502, retryable: false, summary: 'The URL could not be reached (send-test).' },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

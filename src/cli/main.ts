@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load.ts';
 import { CONNECTOR_MANIFESTS } from '../connector/registry.ts';
-import { isSyncError } from '../errors.ts';
+import { isSyncError, SyncError } from '../errors.ts';
 import { checkCommand } from './commands/check.ts';
 import { eventsCommand } from './commands/events.ts';
 import { heldCommand } from './commands/held.ts';
@@ -36,11 +36,13 @@ commands:
   check [--connector NAME] [--json]         validate config; try each connector's credentials and scopes
   init [--connector NAME] [--dry-run] [--json]   create what the targets need (idempotent)
   send-test EVENT_TYPE [--url] [--secret] [--file]   sign a sample as GroWrk does and post it
-  reconcile [--dry-run] [--connector NAME] [--yes] [--json]
-                                            plan every entity against each target; apply unless --dry-run
+  reconcile [--dry-run] [--summary] [--connector NAME] [--yes] [--json]
+                                            plan every entity against each target; apply unless --dry-run;
+                                            --summary: the totals only, not each change
   import FILE [--kind employee|product] [--timestamp ISO] [--json]
                                             seed the projection from JSON lines of events or a CSV
 
+--json: machine-readable output; an error is {"error": {"code", "message"}} on stdout
 exit codes: 0 success, 1 failure, 2 bad usage or configuration; reconcile --dry-run: 3 drift found`;
 
 /** Runs one command line; returns the exit code. Never calls process.exit. */
@@ -56,21 +58,28 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     ctx.out(HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
+  // With --json, an error is a JSON object on stdout; the exit code is the same either way.
+  const json = rest.includes('--json');
   const command = COMMANDS[name];
   if (!command) {
-    ctx.err(`unknown command "${name}"\n\n${HELP}`);
+    if (json) ctx.out(errorJson(new SyncError('USAGE', `unknown command "${name}"`)));
+    else ctx.err(`unknown command "${name}"\n\n${HELP}`);
     return EXIT.usage;
   }
   try {
     return await command(rest, ctx);
   } catch (err) {
-    if (isSyncError(err, 'USAGE', 'CONFIG_INVALID')) {
-      ctx.err(err.message);
-      return EXIT.usage;
-    }
-    ctx.err(`growrk-sync ${name}: ${isSyncError(err) ? `${err.code}: ` : ''}${(err as Error).message}`);
-    return EXIT.failure;
+    const usage = isSyncError(err, 'USAGE', 'CONFIG_INVALID');
+    if (json) ctx.out(errorJson(isSyncError(err) ? err : new SyncError('INTERNAL', (err as Error).message)));
+    else if (usage) ctx.err(err.message);
+    else ctx.err(`growrk-sync ${name}: ${isSyncError(err) ? `${err.code}: ` : ''}${(err as Error).message}`);
+    return usage ? EXIT.usage : EXIT.failure;
   }
+}
+
+/** `{"error": {"code", "message"}}`, as the HTTP API answers errors. */
+export function errorJson(error: SyncError): string {
+  return JSON.stringify(error.toBody());
 }
 
 /** Process entry: real environment, stdio and signals. */

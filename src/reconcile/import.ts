@@ -18,6 +18,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { AppConfig } from '../config/types.ts';
 import { Ingestor } from '../core/ingest.ts';
 import { SyncError } from '../errors.ts';
@@ -78,10 +79,19 @@ interface Row {
   entities: number;
 }
 
+/** How far an import has read, for a progress bar. */
+export interface ImportProgress {
+  /** Rows read so far. */
+  rows: number;
+  /** Bytes of the file read so far, and its size. */
+  bytes: number;
+  totalBytes: number;
+}
+
 /** Imports a file into the projection. Throws USAGE for an unusable file, STORE_UNAVAILABLE when storing fails. */
 export async function importFile(
   request: ImportRequest,
-  deps: { store: Store; config: AppConfig; now?: () => number },
+  deps: { store: Store; config: AppConfig; now?: () => number; onProgress?: (p: ImportProgress) => void },
 ): Promise<ImportSummary> {
   const info = await stat(request.file).catch(() => null);
   if (!info?.isFile()) throw new SyncError('USAGE', `import: ${request.file} is not a readable file`);
@@ -117,11 +127,16 @@ export async function importFile(
     maxClockSkewMs: clock.maxSkewMs,
     now,
   });
+  const input = createReadStream(request.file, 'utf8');
   const rows =
     format === 'jsonl'
-      ? jsonRows(request.file, deps.config, clock, summary)
-      : csvRows(request, new Date(info.mtimeMs).toISOString(), deps.config, clock, summary);
-  await storeRows(rows, ingestor, summary);
+      ? jsonRows(input, deps.config, clock, summary)
+      : csvRows(input, request, new Date(info.mtimeMs).toISOString(), deps.config, clock, summary);
+  const progress = deps.onProgress;
+  const onRow = progress
+    ? () => progress({ rows: summary.read, bytes: input.bytesRead, totalBytes: info.size })
+    : undefined;
+  await storeRows(rows, ingestor, summary, onRow);
   summary.problems.sort((a, b) => a.line - b.line);
   return summary;
 }
@@ -155,13 +170,13 @@ function bad(summary: ImportSummary, line: number, reason: string): void {
 }
 
 async function* jsonRows(
-  file: string,
+  input: Readable,
   config: AppConfig,
   clock: Clock,
   summary: ImportSummary,
 ): AsyncGenerator<Row> {
   const lines = createInterface({
-    input: createReadStream(file, 'utf8'),
+    input,
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   let line = 0;
@@ -186,6 +201,7 @@ async function* jsonRows(
 }
 
 async function* csvRows(
+  input: Readable,
   request: ImportRequest,
   mtime: string,
   config: AppConfig,
@@ -204,7 +220,7 @@ async function* csvRows(
   const companyId = request.companyId ?? 'import';
   const sensitive = new Set(config.privacy.dropFields.map((f) => f.toLowerCase()));
   let header: ReturnType<typeof readHeader> | null = null;
-  for await (const item of readCsv(createReadStream(request.file, 'utf8'))) {
+  for await (const item of readCsv(input)) {
     if (header === null) {
       if (!item.ok) throw new SyncError('USAGE', `import: line ${item.line}: the header row: ${item.error}`);
       header = readHeader(item.fields, request.kind);
@@ -250,6 +266,7 @@ async function storeRows(
   rows: AsyncIterable<Row>,
   ingestor: Ingestor,
   summary: ImportSummary,
+  onRow?: () => void,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   let failure: SyncError | null = null;
@@ -274,6 +291,7 @@ async function storeRows(
     if (failure) break;
     const p: Promise<void> = one(row).finally(() => inFlight.delete(p));
     inFlight.add(p);
+    onRow?.();
     if (inFlight.size >= IMPORT_CONCURRENCY) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);

@@ -81,10 +81,7 @@ async function list(
 
 async function show(store: Store, ctx: CommandContext, id: string, json: boolean): Promise<number> {
   const event = await store.getEvent(id);
-  if (!event) {
-    ctx.err(`no event ${id}`);
-    return EXIT.failure;
-  }
+  if (!event) throw new SyncError('NOT_FOUND', `no event ${id}`);
   const [jobs, outcomes] = await Promise.all([
     store.listJobs({ eventId: id }),
     store.listOutcomes({ eventId: id }),
@@ -153,8 +150,7 @@ async function replay(
   }
   if (ids.length === 0) throw new SyncError('USAGE', `usage: ${USAGE}`);
   if (connectors.length === 0) {
-    ctx.err('no connector is enabled (CONNECTORS): nothing to replay into');
-    return EXIT.failure;
+    throw new SyncError('BAD_REQUEST', 'no connector is enabled (CONNECTORS): nothing to replay into');
   }
   let failed = 0;
   for (const id of ids) {

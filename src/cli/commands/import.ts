@@ -5,6 +5,9 @@ import { type ImportSummary, importFile } from '../../reconcile/import.ts';
 import { openStore } from '../../store/open.ts';
 import { parseArgs } from '../args.ts';
 import { type Command, EXIT } from '../io.ts';
+import { progressBar } from '../progress.ts';
+
+const kib = (bytes: number) => Math.ceil(bytes / 1024);
 
 const USAGE =
   'growrk-sync import FILE [--format jsonl|csv] [--kind employee|product] [--timestamp ISO] [--company-id ID] [--json]';
@@ -41,7 +44,10 @@ function lines(s: ImportSummary): string[] {
   return out;
 }
 
-/** `import FILE`: seeds the projection from a GroWrk export; exits 1 when any row was bad. */
+/**
+ * `import FILE`: seeds the projection from a GroWrk export; exits 1 when any row was bad. On a
+ * terminal, a progress bar (rows read, share of the file) on stderr.
+ */
 export const importCommand: Command = async (argv, ctx) => {
   const { values, positionals } = parseArgs(
     argv,
@@ -63,6 +69,7 @@ export const importCommand: Command = async (argv, ctx) => {
   }
   const config = ctx.config();
   const store = await openStore(config, ctx.deps.cwd);
+  const bar = progressBar(ctx.deps.stderr);
   try {
     const summary = await importFile(
       {
@@ -72,12 +79,19 @@ export const importCommand: Command = async (argv, ctx) => {
         timestamp: values.timestamp,
         companyId: values['company-id'],
       },
-      { store, config },
+      {
+        store,
+        config,
+        onProgress: (p) =>
+          bar.count(`import: ${p.rows.toLocaleString('en-US')} rows`, kib(p.bytes), kib(p.totalBytes), 'KiB'),
+      },
     );
+    bar.done();
     if (values.json) ctx.out(JSON.stringify(summary));
     else for (const line of lines(summary)) ctx.out(line);
     return summary.bad > 0 ? EXIT.failure : EXIT.ok;
   } finally {
+    bar.done();
     await store.close();
   }
 };

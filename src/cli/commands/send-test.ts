@@ -32,10 +32,7 @@ export const sendTestCommand: Command = async (argv, ctx) => {
   const needsConfig = values.url === undefined || values.secret === undefined;
   const config = needsConfig ? ctx.config() : null;
   const secret = values.secret ?? config?.webhook.secrets[0];
-  if (!secret) {
-    ctx.err('no secret: pass --secret or set GROWRK_WEBHOOK_SECRET');
-    return EXIT.usage;
-  }
+  if (!secret) throw new SyncError('CONFIG_INVALID', 'no secret: pass --secret or set GROWRK_WEBHOOK_SECRET');
   const host = config && (config.host === '0.0.0.0' || config.host === '::') ? '127.0.0.1' : config?.host;
   const url = values.url ?? `http://${host}:${config?.port}/webhooks/growrk`;
   let body: string;
@@ -43,8 +40,7 @@ export const sendTestCommand: Command = async (argv, ctx) => {
     try {
       body = await readFile(values.file, 'utf8');
     } catch (err) {
-      ctx.err(`cannot read ${values.file}: ${(err as Error).message}`);
-      return EXIT.failure;
+      throw new SyncError('BAD_REQUEST', `cannot read ${values.file}: ${(err as Error).message}`);
     }
   } else {
     body = JSON.stringify(sampleEvent(type as EventType));
@@ -57,8 +53,10 @@ export const sendTestCommand: Command = async (argv, ctx) => {
       body,
     });
   } catch (err) {
-    ctx.err(`could not reach ${url}: ${(err as Error).cause ?? (err as Error).message}`);
-    return EXIT.failure;
+    throw new SyncError(
+      'UNREACHABLE',
+      `could not reach ${url}: ${(err as Error).cause ?? (err as Error).message}`,
+    );
   }
   const text = await response.text();
   if (values.json) ctx.out(JSON.stringify({ status: response.status, body: jsonOrText(text) }));
