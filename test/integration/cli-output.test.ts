@@ -125,7 +125,9 @@ describe('import progress', () => {
     expect(stdout).not.toContain('[#');
     const drawn = stderr.filter((s) => s.includes('] '));
     expect(drawn.length).toBeGreaterThan(0);
-    expect(drawn[0]).toMatch(/^\r\x1b\[Kimport: \d+ rows \[[#-]{24}\] +\d+% \d+\/\d+ KiB {2}\d+\.\d s$/);
+    const line = drawn[0]!;
+    expect(line.startsWith('\r\x1b[K')).toBe(true);
+    expect(line.slice(4)).toMatch(/^import: \d+ rows \[[#-]{24}\] +\d+% \d+\/\d+ KiB {2}\d+\.\d s$/);
     expect(stderr.at(-1)).toBe('\r\x1b[K');
   });
 });
