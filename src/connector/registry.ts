@@ -5,10 +5,11 @@
  */
 import googleWorkspace from '../../connectors/google-workspace/manifest.ts';
 import hubspot from '../../connectors/hubspot/manifest.ts';
+import snipeIt from '../../connectors/snipe-it/manifest.ts';
 import type { AnyConnectorConfig, ConfigOf, ConnectorManifest, OpEffect } from './manifest.ts';
 
 /** Every connector the service knows, in the order they are listed to people. */
-export const CONNECTOR_MANIFESTS = [googleWorkspace, hubspot] as const;
+export const CONNECTOR_MANIFESTS = [googleWorkspace, hubspot, snipeIt] as const;
 
 type Manifests = (typeof CONNECTOR_MANIFESTS)[number];
 

@@ -22,6 +22,7 @@ import { startGoogleEmulator } from '../fakes/google-directory/index.ts';
 import { startHubSpotEmulator } from '../fakes/hubspot/index.ts';
 import type { FaultInjector } from '../fakes/shared/faults.ts';
 import type { RecordedCall } from '../fakes/shared/recorder.ts';
+import { startSnipeItEmulator } from '../fakes/snipe-it/index.ts';
 import { fixtureBodies } from '../helpers/fixtures.ts';
 
 /** How the suite drives one connector's emulator. */
@@ -60,6 +61,28 @@ const TARGETS: Record<ConnectorId, () => Promise<Target>> = {
       writes: () => emu.recorder.writes(),
       faults: emu.faults,
       events: ['employee.created', 'product.created', 'product.assigned', 'product.shipped', 'order.created'],
+      stop: () => emu.stop(),
+    };
+  },
+  'snipe-it': async () => {
+    const emu = await startSnipeItEmulator();
+    return {
+      env: {
+        SNIPEIT_URL: emu.url,
+        SNIPEIT_API_TOKEN: 'snipe-test-token',
+        SNIPEIT_MODEL_ID: '1',
+        SNIPEIT_CREATE_USERS: 'true',
+      },
+      calls: () => emu.recorder.calls,
+      writes: () => emu.recorder.writes(),
+      faults: emu.faults,
+      events: [
+        'employee.created',
+        'product.created',
+        'product.assigned',
+        'product.shipped',
+        'employee.offboarded',
+      ],
       stop: () => emu.stop(),
     };
   },

@@ -1,0 +1,35 @@
+/**
+ * The Snipe-IT connector: GroWrk products become hardware assets (matched by serial, then asset
+ * tag), checked out to the assigned employee's Snipe-IT user and checked in when unassigned; an
+ * offboarded employee's outstanding assets are reported as returns, never checked in by us.
+ */
+import { defineConnector } from '../../src/connector/types.ts';
+import type { EntitySnapshot } from '../../src/core/projection.ts';
+import { applyPlan } from './apply.ts';
+import { createSnipeItClient, type SnipeItClient } from './client.ts';
+import type { SnipeItConfig } from './config.ts';
+import { employeeEmail, productKeys } from './mapping.ts';
+import { CONNECTOR_ID, type SnipeActual, type SnipeOp } from './model.ts';
+import { planEntity } from './plan.ts';
+import { keysOfActual, listEntities, readEntity } from './read.ts';
+import { checkSnipeIt, initSnipeIt } from './setup.ts';
+
+function keysOfDesired(desired: EntitySnapshot): string[] {
+  if (desired.kind === 'product') return productKeys(desired);
+  const email = desired.kind === 'employee' ? employeeEmail(desired) : null;
+  return email ? [`email:${email}`] : [];
+}
+
+export default defineConnector<SnipeItConfig, SnipeItClient, SnipeActual, SnipeOp>({
+  id: CONNECTOR_ID,
+  kinds: () => ['product', 'employee'],
+  connect: ({ config, limiter }) => createSnipeItClient({ config, limiter }),
+  read: readEntity,
+  plan: planEntity,
+  apply: applyPlan,
+  list: listEntities,
+  keysOfActual,
+  keysOfDesired,
+  check: checkSnipeIt,
+  init: initSnipeIt,
+});
