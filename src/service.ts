@@ -6,6 +6,8 @@ import { buildApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type ReconcileScheduler, startReconcileScheduler } from './reconcile/scheduler.ts';
 import { openStore } from './store/open.ts';
+import type { PostgresStoreLogger } from './store/postgres/store.ts';
+import { proveWritable, storeStartError } from './store/readiness.ts';
 import type { Store } from './store/types.ts';
 import { type ConnectorRuntime, createConnectorRuntime } from './sync/runtime.ts';
 import { Worker } from './sync/worker.ts';
@@ -58,6 +60,27 @@ export function buildServiceApp(deps: {
   });
 }
 
+/**
+ * Opens and migrates the store and proves it can commit, or throws one STORE_UNAVAILABLE line
+ * naming DATABASE_URL. Until the store is open its recoverable errors are not logged: the start
+ * error reports the cause once.
+ */
+async function openWritableStore(config: AppConfig, cwd: string | undefined, logger: Logger): Promise<Store> {
+  const storeLog = logger.child({ component: 'store' });
+  let opened = false;
+  const reports: PostgresStoreLogger = { warn: (obj, msg) => (opened ? storeLog.warn(obj, msg) : undefined) };
+  let store: Store | null = null;
+  try {
+    store = await openStore(config, cwd, reports);
+    await proveWritable(store);
+    opened = true;
+    return store;
+  } catch (err) {
+    await store?.close().catch(() => {});
+    throw storeStartError(config.database.url, cwd, err);
+  }
+}
+
 /** Wires store, connectors, worker and HTTP app from a validated configuration, and listens. */
 export async function startService(options: {
   config: AppConfig;
@@ -66,7 +89,7 @@ export async function startService(options: {
   listen?: boolean;
 }): Promise<RunningService> {
   const { config, logger } = options;
-  const store = await openStore(config, options.cwd, logger.child({ component: 'store' }));
+  const store = await openWritableStore(config, options.cwd, logger);
   try {
     const metrics = createMetrics(store, { defaultMetrics: true });
     const runtime = await createConnectorRuntime({ config, store, logger });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `growrk-sync` command. Plain JavaScript so that an old Node can still read it and say why it
 // cannot go on; everything else is TypeScript, run by Node's own type stripping.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -14,12 +14,15 @@ if (major < 22 || (major === 22 && minor < 13)) {
 if (!process.features.typescript) {
   // Node 22.13-22.17 strip types only when asked.
   const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(
+  const child = spawn(
     process.execPath,
     ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', self, ...process.argv.slice(2)],
     { stdio: 'inherit' },
   );
-  process.exit(child.status ?? 1);
+  // Signals meant for us go to the child, which stops the service; we exit as it does.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  const { main } = await import('./main.ts');
+  process.exitCode = await main(process.argv.slice(2));
 }
-const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));

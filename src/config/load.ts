@@ -59,11 +59,46 @@ export function loadConfig(sources: ConfigSources = {}): AppConfig {
   }
   problems.push(...crossChecks(config.getProperties() as unknown as AppConfig));
   if (problems.length > 0) {
-    throw new SyncError('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, {
-      details: { problems },
+    const named = problems.map((p) => nameVariable(p, env));
+    throw new SyncError('CONFIG_INVALID', named.map((p) => `invalid configuration: ${p}`).join('\n'), {
+      details: { problems: named },
     });
   }
   return config.getProperties() as unknown as AppConfig;
+}
+
+interface SchemaLeaf {
+  env?: string;
+  sensitive?: boolean;
+  format?: unknown;
+}
+
+/** Every schema key (dot path) with its environment variable and whether it is a secret. */
+function schemaLeaves(node: Record<string, unknown>, prefix = '', out = new Map<string, SchemaLeaf>()) {
+  for (const [key, value] of Object.entries(node)) {
+    if (value === null || typeof value !== 'object') continue;
+    const path = prefix ? `${prefix}.${key}` : key;
+    if ('format' in value || 'default' in value) out.set(path, value as SchemaLeaf);
+    else schemaLeaves(value as Record<string, unknown>, path, out);
+  }
+  return out;
+}
+
+/**
+ * Puts the environment variable first in a problem about a key (`PORT (port): ...`), what an
+ * operator sets; a secret's value is never repeated.
+ */
+function nameVariable(problem: string, env: Record<string, string>): string {
+  const match = /^([A-Za-z0-9_.]+): (.*)$/s.exec(problem);
+  const leaf = match
+    ? schemaLeaves(configSchema as unknown as Record<string, unknown>).get(match[1]!)
+    : undefined;
+  if (!match || !leaf?.env) return problem;
+  if (leaf.sensitive) return `${leaf.env} (${match[1]}): ${match[2]!.replace(/: value was .*$/s, '')}`;
+  const given = env[leaf.env];
+  const shown =
+    /value was/.test(match[2]!) || given === undefined ? '' : `: value was ${JSON.stringify(given)}`;
+  return `${leaf.env} (${match[1]}): ${match[2]}${shown}`;
 }
 
 /** Rules that span keys or need more than a format. */
@@ -92,6 +127,11 @@ function crossChecks(c: AppConfig): string[] {
   if (c.webhook.maxDepth < 4 || c.webhook.maxDepth > 1000) {
     problems.push(
       `WEBHOOK_MAX_DEPTH: must be 4 to 1000 (an envelope needs 3 levels), not ${c.webhook.maxDepth}`,
+    );
+  }
+  if (c.admin.token !== '' && c.admin.token.length < 32) {
+    problems.push(
+      'ADMIN_TOKEN: must be at least 32 characters, or unset to turn the admin routes off (e.g. openssl rand -hex 32)',
     );
   }
   const db = String(c.database.url);

@@ -5,6 +5,7 @@ import { Gauge } from 'prom-client';
 import type { HttpLimits } from '../config/types.ts';
 import type { WebhookReceiver } from '../core/ingest.ts';
 import type { Metrics } from '../metrics.ts';
+import { isWritable } from '../store/readiness.ts';
 import type { Store } from '../store/types.ts';
 import { type AdminDeps, registerAdmin } from './admin.ts';
 import { BodyBudget } from './body-budget.ts';
@@ -73,7 +74,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const ready = await deps.store.ready().catch(() => false);
+    // Ready means able to commit: a store that can be read but not written is not ready.
+    const ready = await isWritable(deps.store);
     return reply
       .code(ready ? 200 : 503)
       .send({ status: ready ? 'ready' : 'not ready', store: deps.store.kind });

@@ -40,6 +40,11 @@ export async function openStore(
       logger,
     });
   }
-  await store.migrate();
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
   return store;
 }

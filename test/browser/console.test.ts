@@ -16,7 +16,7 @@ import { testApp } from '../helpers/app.ts';
 import { fixtureBodies } from '../helpers/fixtures.ts';
 import { until } from '../helpers/wait.ts';
 
-const TOKEN = 'browser-admin-token';
+const TOKEN = 'browser-admin-token-0123456789abcdef';
 const SECRET = 'test-secret';
 const SHOTS = fileURLToPath(new URL('../../test-output/browser/', import.meta.url));
 

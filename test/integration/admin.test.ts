@@ -9,7 +9,7 @@ afterEach(async () => {
   close = null;
 });
 
-const TOKEN = 'admin-token-123';
+const TOKEN = 'admin-token-123-0123456789abcdef-xyz';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 async function app(env: Record<string, string> = { ADMIN_TOKEN: TOKEN }) {
