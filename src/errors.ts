@@ -116,7 +116,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     summary: 'Another reconciliation run holds the lease, so this one did not start.',
   },
-  UNREACHABLE: { status: 502, retryable: false, summary: 'The URL could not be reached (send-test).' },
+  UNREACHABLE: {
+    status: 502,
+    retryable: false,
+    summary: 'A URL could not be reached or did not answer 2xx (send-test, alert sinks).',
+  },
   INTERNAL: { status: 500, retryable: true, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -56,6 +56,17 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
     registers: [registry],
   });
   if (store) {
+    // The dead-man switch's metric (docs/prometheus-alerts.yml): GroWrk cannot be polled, so
+    // the age of the newest stored event is the only sign that deliveries stopped.
+    new Gauge({
+      name: 'growrk_last_event_received_timestamp_seconds',
+      help: 'When the newest stored GroWrk event was received (Unix seconds); absent before the first.',
+      registers: [registry],
+      async collect() {
+        const [newest] = await store.listEvents({ limit: 1 });
+        if (newest) this.set(newest.receivedAt / 1000);
+      },
+    });
     new Gauge({
       name: 'sync_jobs',
       help: 'Sync jobs by state.',

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { type AlertMonitor, startAlertMonitor } from './alerts/monitor.ts';
 import type { AppConfig } from './config/types.ts';
 import { createReceiver } from './core/ingest.ts';
 import { buildApp } from './http/app.ts';
@@ -21,6 +22,8 @@ export interface RunningService {
   metrics: Metrics;
   /** Scheduled reconciliation (null when `reconcile.schedule` is `off` or no connector is enabled). */
   reconcile?: ReconcileScheduler | null;
+  /** Alerts to Slack or a webhook (null when no sink is configured). */
+  alerts?: AlertMonitor | null;
   /** The address it listens on, e.g. http://127.0.0.1:3000. */
   url: string;
   /** Graceful stop: no new requests, in-flight commits and jobs finish, the store closes. */
@@ -109,6 +112,11 @@ export async function startService(options: {
       url = await app.listen({ port: config.port, host: config.host });
     }
     const reconcile = startReconcileScheduler({ config, store, runtime, logger });
+    const alerts = startAlertMonitor({
+      store,
+      config: config.alerts,
+      logger: logger.child({ component: 'alerts' }),
+    });
     return {
       app,
       store,
@@ -117,9 +125,11 @@ export async function startService(options: {
       metrics,
       url,
       reconcile,
+      alerts,
       close: async () => {
         await app.close();
         if (reconcile) await reconcile.stop();
+        if (alerts) await alerts.stop();
         await worker.stop();
         await store.close();
       },

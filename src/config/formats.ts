@@ -49,6 +49,18 @@ export function registerFormats(): void {
     },
   });
   convict.addFormat({
+    name: 'optional-url',
+    validate(value: unknown) {
+      if (value === '' || value === undefined || value === null) return;
+      try {
+        const url = new URL(String(value));
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('x');
+      } catch {
+        throw new Error('must be an http(s) URL, or empty');
+      }
+    },
+  });
+  convict.addFormat({
     name: 'duration',
     validate(value: unknown) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {

@@ -228,6 +228,34 @@ const coreSchema = {
       sensitive: true,
     },
   },
+  alerts: {
+    slackWebhookUrl: {
+      doc: 'Slack incoming-webhook URL for alerts (a job died, a destructive change is held, no GroWrk event for ALERT_NO_EVENT_AFTER); unset: no Slack alerts.',
+      format: 'optional-url',
+      default: '',
+      env: 'ALERT_SLACK_WEBHOOK_URL',
+      sensitive: true,
+    },
+    webhookUrl: {
+      doc: 'URL that gets each alert as a JSON POST; unset: none.',
+      format: 'optional-url',
+      default: '',
+      env: 'ALERT_WEBHOOK_URL',
+      sensitive: true,
+    },
+    noEventAfter: {
+      doc: 'Dead-man switch: alert when no GroWrk event arrived for this long (0: off).',
+      format: 'duration',
+      default: 0,
+      env: 'ALERT_NO_EVENT_AFTER',
+    },
+    interval: {
+      doc: 'How often the store is checked for something to alert about.',
+      format: 'duration',
+      default: 30_000,
+      env: 'ALERT_CHECK_INTERVAL',
+    },
+  },
   log: {
     level: {
       doc: 'pino log level.',

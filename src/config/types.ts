@@ -45,6 +45,8 @@ export interface CoreConfig {
   reconcile: { schedule: string; maxDestructive: number; maxDestructiveShare: number };
   privacy: { dropFields: string[] };
   admin: { token: string };
+  /** Notifications (src/alerts/); each sink is off while its URL is empty. */
+  alerts: { slackWebhookUrl: string; webhookUrl: string; noEventAfter: number; interval: number };
   log: { level: string };
 }
 
