@@ -21,6 +21,12 @@ export const hubspotConfig = {
     default: 100,
     env: 'HUBSPOT_CALLS_PER_10S',
   },
+  rateWindow: {
+    doc: "The rolling window HUBSPOT_CALLS_PER_10S counts over: HubSpot's 10 s (shorter only against an emulator run faster, with the limit scaled alike).",
+    format: 'duration',
+    default: 10_000,
+    env: 'HUBSPOT_RATE_WINDOW',
+  },
   searchPerSecond: {
     doc: 'Search calls per second (HubSpot allows 4).',
     format: 'nat',

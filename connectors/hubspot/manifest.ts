@@ -14,7 +14,7 @@ export default defineManifest({
   // One budget per portal (the token names it), shared by every instance on PostgreSQL.
   rateLimit: (h) => ({
     limit: h.callsPer10s,
-    intervalMs: 10_000,
+    intervalMs: h.rateWindow,
     key: budgetKey('hubspot', h.baseUrl, h.accessToken),
   }),
   // Two batches in flight: the portal limiter lets calls through one after the other anyway, and

@@ -33,7 +33,7 @@ export interface SharedBudgetTiming {
 export function sharedBudgetTiming(budget: CallBudget): SharedBudgetTiming {
   return {
     holdMs: Math.max(50, Math.floor(budget.intervalMs / 10)),
-    marginMs: Math.max(200, Math.floor(budget.intervalMs / 40)),
+    marginMs: Math.max(500, Math.floor(budget.intervalMs / 20)),
     grant: Math.max(1, Math.floor(budget.limit / 20)),
     retryMs: Math.max(25, Math.floor(budget.intervalMs / 50)),
   };

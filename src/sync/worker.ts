@@ -258,16 +258,20 @@ export class Worker {
     }
     this.deps.logger.debug({ connector, jobs: jobs.length }, 'sync batch done');
     let failed: unknown = null;
-    for (const job of jobs) {
-      const outcome = last.get(job.id) ?? {
-        ok: false,
-        error: new SyncError('INTERNAL', 'the batch gave no result for this job'),
-      };
-      // One job's result failing to be recorded must not leave the others unrecorded.
-      await this.settle(job, outcome, started).catch((err: unknown) => {
-        failed ??= err;
-      });
-    }
+    // The jobs are independent: their results are recorded concurrently (one group commit on
+    // SQLite, the pool's connections on PostgreSQL), not one round trip after the other.
+    await Promise.all(
+      jobs.map((job) => {
+        const outcome = last.get(job.id) ?? {
+          ok: false as const,
+          error: new SyncError('INTERNAL', 'the batch gave no result for this job'),
+        };
+        // One job's result failing to be recorded must not leave the others unrecorded.
+        return this.settle(job, outcome, started).catch((err: unknown) => {
+          failed ??= err;
+        });
+      }),
+    );
     if (failed) throw failed;
   }
 

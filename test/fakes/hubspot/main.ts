@@ -1,7 +1,7 @@
 /**
  * Runs the HubSpot emulator as a process:
  *
- *   node test/fakes/hubspot/main.ts --port 4020 [--limit 190] [--daily 1000000] [--search-per-second 4]
+ *   node test/fakes/hubspot/main.ts --port 4020 [--limit 190] [--window 10000] [--daily 1000000] [--search-per-second 4]
  *                                   [--host 127.0.0.1] [--portal 12345] [--token hs-test-token]... [--seed 42]
  *
  * Prints the base URL on stdout and runs until SIGINT or SIGTERM.
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     host: { type: 'string' },
     limit: { type: 'string' },
+    window: { type: 'string' },
     daily: { type: 'string' },
     'search-per-second': { type: 'string' },
     portal: { type: 'string' },
@@ -34,6 +35,7 @@ const { values } = parseArgs({
 const options = {
   port: number(values.port, 'port'),
   limitPer10s: number(values.limit, 'limit'),
+  windowMs: number(values.window, 'window'),
   dailyLimit: number(values.daily, 'daily'),
   searchPerSecond: number(values['search-per-second'], 'search-per-second'),
   portalId: number(values.portal, 'portal'),

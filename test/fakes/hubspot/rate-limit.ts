@@ -7,6 +7,11 @@
 /** Limits of one portal. */
 export interface RateLimitOptions {
   limitPer10s: number;
+  /**
+   * The rolling window `limitPer10s` counts over; HubSpot's is 10 s. Tests may shrink window and
+   * limit together (the same rate, fewer seconds of waiting).
+   */
+  windowMs?: number;
   dailyLimit: number;
   searchPerSecond: number;
   /** Milliseconds since the epoch; injectable so that tests need no real waiting. */
@@ -19,7 +24,7 @@ export type RatePolicy = 'TEN_SECONDLY_ROLLING' | 'DAILY' | 'SECONDLY';
 /** The limiter's answer for one call. */
 export type RateDecision = { ok: true } | { ok: false; policy: RatePolicy; retryAfterSeconds: number };
 
-const WINDOW_MS = 10_000;
+const TEN_SECONDS = 10_000;
 const SEARCH_WINDOW_MS = 1_000;
 const DAY_MS = 86_400_000;
 
@@ -38,12 +43,15 @@ export class RateLimiter {
   private day = -1;
   private dailyCount = 0;
 
+  private readonly windowMs: number;
+
   constructor(options: RateLimitOptions) {
     this.options = options;
+    this.windowMs = options.windowMs ?? TEN_SECONDS;
   }
 
   private prune(now: number): void {
-    while (this.window.length > 0 && (this.window[0] ?? now) <= now - WINDOW_MS) this.window.shift();
+    while (this.window.length > 0 && (this.window[0] ?? now) <= now - this.windowMs) this.window.shift();
     while (this.searches.length > 0 && (this.searches[0] ?? now) <= now - SEARCH_WINDOW_MS)
       this.searches.shift();
     const day = Math.floor(now / DAY_MS);
@@ -69,7 +77,7 @@ export class RateLimiter {
       return {
         ok: false,
         policy: 'TEN_SECONDLY_ROLLING',
-        retryAfterSeconds: Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000)),
+        retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000)),
       };
     }
     if (search && this.searches.length >= this.options.searchPerSecond) {
@@ -87,7 +95,7 @@ export class RateLimiter {
     return {
       'X-HubSpot-RateLimit-Max': String(this.options.limitPer10s),
       'X-HubSpot-RateLimit-Remaining': String(Math.max(0, this.options.limitPer10s - this.window.length)),
-      'X-HubSpot-RateLimit-Interval-Milliseconds': String(WINDOW_MS),
+      'X-HubSpot-RateLimit-Interval-Milliseconds': String(this.windowMs),
       'X-HubSpot-RateLimit-Daily': String(this.options.dailyLimit),
       'X-HubSpot-RateLimit-Daily-Remaining': String(Math.max(0, this.options.dailyLimit - this.dailyCount)),
     };

@@ -31,6 +31,8 @@ export interface HubSpotEmulatorOptions {
   portalId?: number;
   /** Calls per rolling ten seconds; default 190. */
   limitPer10s?: number;
+  /** The rolling window of `limitPer10s`; default 10 s (HubSpot's). Shrink both together in tests. */
+  windowMs?: number;
   /** Calls per day; default 1,000,000. */
   dailyLimit?: number;
   /** CRM search calls per second; default 4. */
@@ -128,6 +130,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions = {}): P
   );
   const limiter = new RateLimiter({
     limitPer10s: opts.limitPer10s ?? 190,
+    ...(opts.windowMs !== undefined ? { windowMs: opts.windowMs } : {}),
     dailyLimit: opts.dailyLimit ?? 1_000_000,
     searchPerSecond: opts.searchPerSecond ?? 4,
     clock,
