@@ -108,12 +108,51 @@ export interface DirectoryClient {
   probeGroups(): Promise<void>;
   /** Service-account mode: asks the token endpoint for each scope alone, to name refused ones. */
   probeScopes(scopes: readonly string[]): Promise<ScopeProbe[]>;
+  /** `users.get` of someone else (a handover recipient): their id, or null when there is no such user. */
+  userIdOf(userKey: string): Promise<string | null>;
+  /** `transfers.insert` of Drive (private and shared) and Calendar from one user to another. */
+  insertTransfer(input: { fromUserId: string; toUserId: string }): Promise<TransferStatus>;
+  /** `transfers.get`. */
+  getTransfer(transferId: string): Promise<TransferStatus>;
+  /** `mobiledevices.list` with `query=email:<userEmail>`, every page. */
+  listMobileDevices(userEmail: string): Promise<MobileDevice[]>;
+  /** `mobiledevices.action` `admin_account_wipe`; `gone` when the device no longer exists. */
+  wipeAccountFromDevice(resourceId: string): Promise<DeleteResult>;
+  /** `licenseAssignments.delete`; `gone` when the user held no such licence. */
+  releaseLicence(input: { productId: string; skuId: string; userEmail: string }): Promise<DeleteResult>;
+  /** `licenseAssignments.patch` to another SKU; `gone` when the user held no licence of `skuId`. */
+  switchLicence(input: {
+    productId: string;
+    skuId: string;
+    toSkuId: string;
+    userEmail: string;
+  }): Promise<DeleteResult>;
 }
+
+/** A transfer as the Data Transfer API reports it. */
+export interface TransferStatus {
+  id: string;
+  /** `inProgress`, `completed`, `failed` (Google's `overallTransferStatusCode`). */
+  state: string;
+}
+
+/** A mobile device, reduced to what the wipe needs. */
+export interface MobileDevice {
+  resourceId: string;
+  model: string | undefined;
+  status: string | undefined;
+}
+
+/** Google's application ids of Drive and Calendar in the Data Transfer API. */
+export const TRANSFER_APPLICATIONS = { drive: '55656082996', calendar: '435070579839' } as const;
 
 /** The scopes the connector asks for under `config`. */
 export function scopesFor(config: GoogleConfig): string[] {
   const scopes: string[] = [SCOPES.user, SCOPES.security, SCOPES.schema];
   if (config.offboardRemoveGroups) scopes.push(SCOPES.group);
+  if (config.handover) scopes.push(SCOPES.datatransfer);
+  if (config.wipeDevices) scopes.push(SCOPES.mobileAction);
+  if (config.closing && config.licenceProductId) scopes.push(SCOPES.licensing);
   return scopes;
 }
 
@@ -266,6 +305,19 @@ export function createDirectoryClient(input: {
     );
   }
   const api = admin({ version: 'directory_v1', rootUrl: config.apiRootUrl, auth, retry: false });
+  const transfers = admin({ version: 'datatransfer_v1', rootUrl: config.apiRootUrl, auth, retry: false });
+  // Licensing has no client in @googleapis/admin: its REST calls go through the same auth client.
+  const licensing = (path: string, method: 'DELETE' | 'PATCH', data?: unknown) =>
+    auth.request({
+      url: new URL(`apps/licensing/v1/product/${path}`, config.licensingRootUrl).toString(),
+      method,
+      retry: false,
+      ...(data === undefined ? {} : { data }),
+    });
+  const licencePath = (productId: string, skuId: string, userEmail: string) =>
+    [productId, 'sku', skuId, 'user', userEmail]
+      .map((p, i) => (i % 2 === 1 ? p : encodeURIComponent(p)))
+      .join('/');
   const customer = config.customer;
   const schema = config.customSchema;
   const userView = { projection: 'custom', customFieldMask: schema } as const;
@@ -445,6 +497,90 @@ export function createDirectoryClient(input: {
       call('groups.list', async () => {
         await api.groups.list({ customer, maxResults: 1, fields: 'groups(id)' });
       }),
+
+    userIdOf: (userKey) =>
+      orNull('users.get', async () => (await api.users.get({ userKey, fields: 'id' })).data.id ?? null).then(
+        (id) => id ?? null,
+      ),
+
+    insertTransfer: ({ fromUserId, toUserId }) =>
+      call('transfers.insert', async () => {
+        const res = await transfers.transfers.insert({
+          fields: 'id,overallTransferStatusCode',
+          requestBody: {
+            oldOwnerUserId: fromUserId,
+            newOwnerUserId: toUserId,
+            applicationDataTransfers: [
+              {
+                applicationId: TRANSFER_APPLICATIONS.drive,
+                applicationTransferParams: [{ key: 'PRIVACY_LEVEL', value: ['PRIVATE', 'SHARED'] }],
+              },
+              {
+                applicationId: TRANSFER_APPLICATIONS.calendar,
+                applicationTransferParams: [{ key: 'RELEASE_RESOURCES', value: ['TRUE'] }],
+              },
+            ],
+          },
+        });
+        if (!res.data.id)
+          throw new SyncError('VENDOR_REJECTED', 'Google Data Transfer transfers.insert: no id returned');
+        return { id: res.data.id, state: res.data.overallTransferStatusCode ?? 'inProgress' };
+      }),
+
+    getTransfer: (transferId) =>
+      call('transfers.get', async () => {
+        const res = await transfers.transfers.get({
+          dataTransferId: transferId,
+          fields: 'id,overallTransferStatusCode',
+        });
+        return { id: res.data.id ?? transferId, state: res.data.overallTransferStatusCode ?? 'inProgress' };
+      }),
+
+    listMobileDevices: async (userEmail) => {
+      const devices: MobileDevice[] = [];
+      let pageToken: string | undefined;
+      do {
+        const token = pageToken;
+        const page = await call('mobiledevices.list', async () => {
+          const res = await api.mobiledevices.list({
+            customerId: customer,
+            query: `email:${userEmail}`,
+            maxResults: 100,
+            fields: 'nextPageToken,mobiledevices(resourceId,model,status)',
+            ...(token ? { pageToken: token } : {}),
+          });
+          return res.data;
+        });
+        for (const d of page.mobiledevices ?? [])
+          if (d.resourceId)
+            devices.push({
+              resourceId: d.resourceId,
+              model: d.model ?? undefined,
+              status: d.status ?? undefined,
+            });
+        pageToken = page.nextPageToken ?? undefined;
+      } while (pageToken);
+      return devices;
+    },
+
+    wipeAccountFromDevice: (resourceId) =>
+      deletion('mobiledevices.action', () =>
+        api.mobiledevices.action({
+          customerId: customer,
+          resourceId,
+          requestBody: { action: 'admin_account_wipe' },
+        }),
+      ),
+
+    releaseLicence: ({ productId, skuId, userEmail }) =>
+      deletion('licenseAssignments.delete', () =>
+        licensing(licencePath(productId, skuId, userEmail), 'DELETE'),
+      ),
+
+    switchLicence: ({ productId, skuId, toSkuId, userEmail }) =>
+      deletion('licenseAssignments.patch', () =>
+        licensing(licencePath(productId, skuId, userEmail), 'PATCH', { skuId: toSkuId }),
+      ),
 
     probeScopes: async (scopes) => {
       if (!key) return [];

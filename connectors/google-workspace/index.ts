@@ -4,10 +4,12 @@
  */
 
 import { defineConnector } from '../../src/connector/types.ts';
+import type { EntitySnapshot } from '../../src/core/projection.ts';
+import type { EntityKind } from '../../src/growrk/types.ts';
 import { createDirectoryClient, type DirectoryClient } from './client.ts';
 import type { GoogleConfig } from './config.ts';
-import { keysOfEmployee, keysOfUser, parseUser } from './mapping.ts';
-import { findUser, type GoogleContext, loadProgress } from './matching.ts';
+import { growrkIdsOf, keysOfEmployee, keysOfUser, parseUser, text } from './mapping.ts';
+import { findUser, type GoogleContext, loadProgress, offboardingOf } from './matching.ts';
 import type { GoogleActual } from './model.ts';
 import { CONNECTOR_ID, planEmployee } from './plan.ts';
 import { applyPlan } from './playbook.ts';
@@ -26,16 +28,45 @@ async function* listUsers(ctx: GoogleContext): AsyncIterable<GoogleActual[]> {
       if (!user) continue;
       // Progress matters only for suspended users (a playbook under way); it is local, not an API call.
       const progress = user.suspended ? await loadProgress(ctx, user.id) : null;
-      actuals.push({ user, matchedBy: 'list', progress });
+      const employeeId = growrkIdsOf(user)[0];
+      const extra = employeeId ? await offboardingOf(ctx, employeeId, user) : {};
+      actuals.push({ user, matchedBy: 'list', progress, ...extra });
     }
     yield actuals;
     pageToken = page.nextPageToken;
   } while (pageToken);
 }
 
+/** Connector-state key of the employee a product was last seen assigned to. */
+const ownerKey = (productId: string): string => `owner:${productId}`;
+
+/**
+ * A product event re-checks the closing of the employee it is assigned to, and of the one it was
+ * assigned to before (a product reassigned or unassigned is back for them): their employee jobs
+ * are queued when their offboarding is open. Costs no vendor call.
+ */
+async function employeesOfProduct(
+  ctx: GoogleContext,
+  product: EntitySnapshot,
+): Promise<Array<{ kind: EntityKind; id: string }>> {
+  const employee = product.data.employee as { id?: unknown } | null | undefined;
+  const current = employee ? (text(employee.id) ?? null) : null;
+  const previous = await ctx.state.get<string>(ownerKey(product.id));
+  if (current !== previous) await ctx.state.set(ownerKey(product.id), current);
+  const related: Array<{ kind: EntityKind; id: string }> = [];
+  for (const id of new Set([current, previous])) {
+    if (!id) continue;
+    const offboarding = await ctx.offboardings.latest(id);
+    if (offboarding?.status === 'open') related.push({ kind: 'employee', id });
+  }
+  return related;
+}
+
 export default defineConnector<GoogleConfig, DirectoryClient, GoogleActual>({
   id: CONNECTOR_ID,
-  kinds: () => ['employee'],
+  kinds: (config) => (config.closing ? ['employee', 'product'] : ['employee']),
+  relatedEntities: (ctx, desired) =>
+    desired.kind === 'product' ? employeesOfProduct(ctx, desired) : Promise.resolve(null),
   connect: ({ config, limiter }) => createDirectoryClient({ config, limiter }),
   read: (ctx, desired) => findUser(ctx, desired),
   plan: planEmployee,

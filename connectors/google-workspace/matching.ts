@@ -122,5 +122,26 @@ export async function findUser(ctx: GoogleContext, desired: EntitySnapshot): Pro
   if (matchedBy !== 'link' && (ids.length === 0 || ids.includes(growrkId))) {
     await ctx.state.set(stateKeys.link(growrkId), user.id);
   }
-  return { user, matchedBy, progress: await loadProgress(ctx, user.id) };
+  return {
+    user,
+    matchedBy,
+    progress: await loadProgress(ctx, user.id),
+    ...(await offboardingOf(ctx, growrkId, user)),
+  };
+}
+
+/**
+ * What the closing needs besides the user (local reads only, no vendor call): the employee's
+ * newest offboarding timeline and, with closing on, the products GroWrk assigned to them. Only
+ * for suspended users: nobody else has an offboarding under way.
+ */
+export async function offboardingOf(
+  ctx: GoogleContext,
+  employeeId: string,
+  user: GoogleUser,
+): Promise<Pick<GoogleActual, 'offboarding' | 'products' | 'readAt'>> {
+  if (!user.suspended) return {};
+  const offboarding = await ctx.offboardings.latest(employeeId);
+  const products = ctx.config.closing ? await ctx.productsOf(employeeId) : [];
+  return { offboarding, products, readAt: ctx.now() };
 }

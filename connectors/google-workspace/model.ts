@@ -3,6 +3,8 @@
  * kept in the custom schema, playbook progress, and the constants every other file shares.
  * No SDK types here: `client.ts` hands over plain JSON that `mapping.ts` narrows into these.
  */
+import type { OffboardingRecord } from '../../src/core/offboarding.ts';
+import type { EntitySnapshot } from '../../src/core/projection.ts';
 
 /** The `externalIds` entry that links a Google user to a GroWrk employee. */
 export const GROWRK_EXTERNAL_ID = { type: 'custom', customType: 'growrk' } as const;
@@ -17,6 +19,8 @@ export const PLAYBOOK_STEPS = [
   'delete-app-passwords',
   'invalidate-backup-codes',
   'remove-groups',
+  'handover',
+  'wipe-devices',
 ] as const;
 
 /** One offboarding playbook step. */
@@ -106,6 +110,12 @@ export interface GoogleActual {
   user: GoogleUser;
   matchedBy: MatchedBy;
   progress: PlaybookProgress | null;
+  /** The employee's newest offboarding timeline (read only for suspended users). */
+  offboarding?: OffboardingRecord | null | undefined;
+  /** The products GroWrk assigned to the employee (read only when closing is on and the user is suspended). */
+  products?: EntitySnapshot[] | undefined;
+  /** When this was read (epoch ms): the closing grace period is measured against it. */
+  readAt?: number | undefined;
 }
 
 /** The user fields plan needs (the `fields` selection of get and list). */
@@ -136,4 +146,7 @@ export const SCOPES = {
   security: 'https://www.googleapis.com/auth/admin.directory.user.security',
   schema: 'https://www.googleapis.com/auth/admin.directory.userschema',
   group: 'https://www.googleapis.com/auth/admin.directory.group',
+  datatransfer: 'https://www.googleapis.com/auth/admin.datatransfer',
+  mobileAction: 'https://www.googleapis.com/auth/admin.directory.device.mobile.action',
+  licensing: 'https://www.googleapis.com/auth/apps.licensing',
 } as const;

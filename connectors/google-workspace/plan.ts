@@ -19,7 +19,9 @@
  */
 
 import type { FieldChange, Plan, PlanInput, PlannedOp, TargetRef } from '../../src/connector/types.ts';
+import type { EquipmentItem } from '../../src/core/offboarding.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
+import { decideClosing } from './closing.ts';
 import type { GoogleConfig } from './config.ts';
 import {
   adminRoleOf,
@@ -60,7 +62,23 @@ const STEP_DESCRIPTIONS: Record<PlaybookStep, (label: string) => string> = {
   'delete-app-passwords': (l) => `delete the app passwords of ${l}`,
   'invalidate-backup-codes': (l) => `invalidate the 2-step backup codes of ${l}`,
   'remove-groups': (l) => `remove ${l} from all groups`,
+  handover: (l) => `transfer the Drive and Calendar of ${l}`,
+  'wipe-devices': (l) => `remove the work account of ${l} from their mobile devices`,
 };
+
+/** Arguments of `handover`: who receives the data. */
+export interface HandoverArgs extends StepArgs {
+  to: string;
+  source: 'manager' | 'fallback';
+}
+
+/** Arguments of `close-offboarding` and `record-equipment`. */
+export interface ClosingArgs {
+  run: PlaybookRun | null;
+  /** Why it closes (`close-offboarding`), or why it cannot (`record-equipment`). */
+  reason: string;
+  equipment: EquipmentItem[];
+}
 
 /** Arguments of a playbook step: which offboarding it belongs to (null: the one this plan starts). */
 export interface StepArgs {
@@ -114,6 +132,16 @@ function targetOf(user: GoogleUser): TargetRef {
 /** Plans one employee against the user `read` or `list` found (or null). Pure. */
 export function planEmployee(input: PlanInput<GoogleConfig, GoogleActual>): Plan {
   const { desired, actual, config } = input;
+  // Products are followed (their events re-check an employee's closing), never planned themselves.
+  if (desired.kind !== 'employee')
+    return {
+      connector: CONNECTOR_ID,
+      kind: desired.kind,
+      entityId: desired.id,
+      target: null,
+      ops: [],
+      notes: [],
+    };
   const base = { connector: CONNECTOR_ID, kind: 'employee' as const, entityId: desired.id };
   if (!actual) return planWithoutAccount(desired, config, base);
 
@@ -135,14 +163,38 @@ export function planEmployee(input: PlanInput<GoogleConfig, GoogleActual>): Plan
   const state = employeeState(desired);
   if (state === 'offboarded') {
     const lifecycle = offboardOps(desired, actual, config, notes);
+    const recheck = graceRecheck(desired, actual, config, lifecycle);
     const [first, ...rest] = lifecycle;
     // A suspension carries the identity changes in its own patch: one users.patch, not three.
     if (first?.type === 'suspend')
       return { ...base, target, ops: [withIdentity(first, identity), ...rest], notes };
-    return { ...base, target, ops: [...lifecycle, ...identity], notes };
+    return { ...base, target, ops: [...lifecycle, ...identity], notes, ...recheck };
   }
   const lifecycle = state === 'active' ? rehireOps(user, config, notes) : [];
   return { ...base, target, ops: [...identity, ...lifecycle], notes };
+}
+
+/** While the closing waits for the grace period: look again when it runs out. */
+function graceRecheck(
+  desired: EntitySnapshot,
+  actual: GoogleActual,
+  config: GoogleConfig,
+  lifecycle: readonly PlannedOp[],
+): { recheckAfterMs?: number } {
+  if (!config.closing || config.closingGrace <= 0 || lifecycle.some((op) => op.type === 'close-offboarding'))
+    return {};
+  const suspendedAt = actual.offboarding?.timeline.suspendedAt ?? actual.user.record?.suspendedAt;
+  if (!suspendedAt || actual.offboarding?.status === 'closed') return {};
+  const decision = decideClosing({
+    products: actual.products ?? [],
+    employeeId: desired.id,
+    config,
+    suspendedAt: Date.parse(suspendedAt),
+    now: actual.readAt ?? 0,
+  });
+  return decision.kind === 'blocked' && decision.recheckAfterMs !== undefined
+    ? { recheckAfterMs: decision.recheckAfterMs }
+    : {};
 }
 
 /** The suspension op with the identity op's changes and arrays folded into the same patch. */
@@ -281,21 +333,96 @@ function offboardOps(
       args: { ...args },
     };
     // A new suspension starts a new playbook run: earlier progress does not count.
-    return [suspend, ...playbookOps(label, null, null, config, true)];
+    return [suspend, ...playbookOps(desired, label, null, null, config, true)];
   }
   // The account is suspended already: what is left of the playbook only removes access the
   // suspension already cut, so it is not budgeted again (a retry must not be held for approval).
-  if (suspendedByUs(user)) {
-    return playbookOps(label, user.record?.suspendedAt ?? null, actual.progress, config, false);
+  let run: PlaybookRun;
+  if (suspendedByUs(user)) run = user.record?.suspendedAt ?? '';
+  else {
+    notes.push(
+      `${label} was already suspended by someone else (reason ${user.suspensionReason ?? 'unknown'}); ` +
+        'not claimed, so this service will never reactivate it; the offboarding playbook still runs',
+    );
+    run = externalRun(desired, actual);
   }
-  notes.push(
-    `${label} was already suspended by someone else (reason ${user.suspensionReason ?? 'unknown'}); ` +
-      'not claimed, so this service will never reactivate it; the offboarding playbook still runs',
-  );
-  return playbookOps(label, `external:${desired.eventId}`, actual.progress, config, false);
+  const steps = playbookOps(desired, label, run, actual.progress, config, false);
+  if (steps.length > 0 || !config.closing) return steps;
+  return closingOps(desired, actual, config, run, notes);
+}
+
+/**
+ * The run of a suspension someone else made: the one our progress already follows (so a later
+ * event about the same person does not restart the playbook), else one named after this event.
+ */
+function externalRun(desired: EntitySnapshot, actual: GoogleActual): PlaybookRun {
+  const current = actual.progress?.run;
+  return current?.startsWith('external:') ? current : `external:${desired.eventId}`;
+}
+
+/**
+ * Once the playbook is done: the closing, gated on equipment (`closing.ts`). Closes at most once
+ * per run; while blocked, records what blocks it when that changed (no vendor call).
+ */
+function closingOps(
+  desired: EntitySnapshot,
+  actual: GoogleActual,
+  config: GoogleConfig,
+  run: PlaybookRun,
+  notes: string[],
+): PlannedOp[] {
+  const record = actual.offboarding ?? null;
+  const sameRun = record !== null && record.timeline.run === run;
+  if (sameRun && record.status !== 'open') return [];
+  const suspendedAt = record?.timeline.suspendedAt ?? actual.user.record?.suspendedAt;
+  const decision = decideClosing({
+    products: actual.products ?? [],
+    employeeId: desired.id,
+    config,
+    suspendedAt: suspendedAt ? Date.parse(suspendedAt) : null,
+    now: actual.readAt ?? 0,
+  });
+  const label = actual.user.primaryEmail;
+  if (decision.kind === 'close') {
+    const args: ClosingArgs = { run, reason: decision.reason, equipment: decision.equipment };
+    return [
+      {
+        type: 'close-offboarding',
+        destructive: false,
+        description: `close the offboarding of ${label}: ${closingDescription(config)} (${decision.reason})`,
+        args: { ...args },
+      },
+    ];
+  }
+  notes.push(`offboarding of ${label} stays open: ${decision.blockedBy}`);
+  const unchanged =
+    sameRun &&
+    record.timeline.blockedBy === decision.blockedBy &&
+    JSON.stringify(record.timeline.equipment) === JSON.stringify(decision.equipment);
+  if (unchanged) return [];
+  const args: ClosingArgs = { run, reason: decision.blockedBy, equipment: decision.equipment };
+  return [
+    {
+      type: 'record-equipment',
+      destructive: false,
+      description: `record why the offboarding of ${label} stays open`,
+      args: { ...args },
+    },
+  ];
+}
+
+function closingDescription(config: GoogleConfig): string {
+  const parts: string[] = [];
+  if (config.licenceProductId)
+    parts.push(
+      config.licenceArchiveSkuId ? `switch to SKU ${config.licenceArchiveSkuId}` : 'release the licence',
+    );
+  if (config.closingOrgUnit) parts.push(`move to ${orgUnitPathOf(config.closingOrgUnit)}`);
+  return parts.join(', ') || 'record it';
 }
 
 function playbookOps(
+  desired: EntitySnapshot,
   label: string,
   run: PlaybookRun | null,
   progress: PlaybookProgress | null,
@@ -303,17 +430,41 @@ function playbookOps(
   destructive: boolean,
 ): PlannedOp[] {
   const done = new Set<PlaybookStep>(run !== null && progress?.run === run ? progress.done : []);
-  return PLAYBOOK_STEPS.filter((step) => step !== 'remove-groups' || config.offboardRemoveGroups)
+  const recipient = handoverRecipient(desired, config);
+  return enabledSteps(config, recipient !== null)
     .filter((step) => !done.has(step))
     .map((step) => {
-      const args: StepArgs = { run };
+      const args: StepArgs | HandoverArgs =
+        step === 'handover' && recipient ? { run, ...recipient } : { run };
       return {
         type: step,
-        destructive,
+        // Handing data over and wiping a phone's work account cut no access the suspension left.
+        destructive: destructive && step !== 'handover',
         description: STEP_DESCRIPTIONS[step](label),
         args: { ...args },
       };
     });
+}
+
+/** The playbook steps `config` turns on (the handover only with someone to hand over to). */
+function enabledSteps(config: GoogleConfig, hasRecipient: boolean): PlaybookStep[] {
+  return PLAYBOOK_STEPS.filter((step) => {
+    if (step === 'remove-groups') return config.offboardRemoveGroups;
+    if (step === 'handover') return config.handover && hasRecipient;
+    if (step === 'wipe-devices') return config.wipeDevices;
+    return true;
+  });
+}
+
+/** Who receives the person's data: their manager (projection), else the configured fallback. */
+export function handoverRecipient(
+  desired: EntitySnapshot,
+  config: GoogleConfig,
+): { to: string; source: 'manager' | 'fallback' } | null {
+  const manager = desiredFields(desired).managerEmail;
+  if (manager) return { to: manager, source: 'manager' };
+  const fallback = config.handoverFallback.trim().toLowerCase();
+  return fallback ? { to: fallback, source: 'fallback' } : null;
 }
 
 function rehireOps(user: GoogleUser, config: GoogleConfig, notes: string[]): PlannedOp[] {
@@ -341,6 +492,9 @@ function rehireOps(user: GoogleUser, config: GoogleConfig, notes: string[]): Pla
         description: `reactivate ${label} (suspended by this service; active again in GroWrk)`,
         changes,
         args: { ...args },
+        ...(config.rehireApproval
+          ? { requiresApproval: `rehire: reactivating ${label} needs approval (GOOGLE_REHIRE_APPROVAL)` }
+          : {}),
       },
     ];
   }

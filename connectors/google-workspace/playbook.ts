@@ -16,6 +16,7 @@ import {
   type SuspensionRecord,
   stateKeys,
 } from './model.ts';
+import { runClose, runHandover, runWipe, Timeline } from './offboarding-steps.ts';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -67,8 +68,37 @@ function throwawayPassword(): string {
   return `${randomBytes(24).toString('base64url')}-Aa1!`;
 }
 
-/** Runs one playbook step against the user. */
-async function runStep(ctx: GoogleContext, step: PlaybookStep, userId: string): Promise<void> {
+/** Runs one playbook step against the user; `pending` when it started something not yet finished. */
+async function runStep(
+  ctx: GoogleContext,
+  step: PlaybookStep,
+  target: { userId: string; email: string; run: string; args: Record<string, unknown> },
+  timeline: Timeline,
+): Promise<'done' | 'pending'> {
+  const userId = target.userId;
+  switch (step) {
+    case 'handover': {
+      const to = stringArg(target.args, 'to');
+      if (!to) throw new SyncError('INTERNAL', 'google-workspace: handover op without a recipient');
+      const source = target.args.source === 'fallback' ? 'fallback' : 'manager';
+      const result = await runHandover(ctx, timeline, { run: target.run, userId, to, source });
+      return result === 'completed' ? 'done' : 'pending';
+    }
+    case 'wipe-devices':
+      await runWipe(ctx, timeline, { run: target.run, email: target.email });
+      return 'done';
+    default:
+      await runAccessStep(ctx, step, userId);
+      return 'done';
+  }
+}
+
+/** The steps that take access away (each one or a few Directory calls). */
+async function runAccessStep(
+  ctx: GoogleContext,
+  step: Exclude<PlaybookStep, 'handover' | 'wipe-devices'>,
+  userId: string,
+): Promise<void> {
   const { client } = ctx;
   switch (step) {
     case 'sign-out':
@@ -91,15 +121,37 @@ async function runStep(ctx: GoogleContext, step: PlaybookStep, userId: string): 
 }
 
 /**
- * Applies a plan made by `planEmployee`. With `urgentFirst`, it returns right after a suspension
- * when more ops follow (`more: true`): the playbook is planned again and run in a job of its own.
+ * Applies a plan made by `planEmployee`, recording what it did in the person's offboarding
+ * timeline (saved at the end, also when an op failed).
  */
 export async function applyPlan(
   ctx: GoogleContext,
   plan: Plan,
   options: ApplyOptions = {},
 ): Promise<ApplyReport> {
+  const timeline = new Timeline(ctx, plan.entityId, plan.target?.label ?? plan.entityId);
+  try {
+    return await applyOps(ctx, plan, options, timeline);
+  } finally {
+    await timeline.save();
+  }
+}
+
+/**
+ * Carries out the ops. With `urgentFirst`, it returns right after a suspension when more ops
+ * follow (`more: true`): the playbook is planned again and run in a job of its own. A transfer
+ * still under way asks for a recheck after `handoverPoll`; a handover completed here asks for
+ * another pass (`more`) when the closing follows it.
+ */
+async function applyOps(
+  ctx: GoogleContext,
+  plan: Plan,
+  options: ApplyOptions,
+  timeline: Timeline,
+): Promise<ApplyReport> {
   const done: string[] = [];
+  let recheckAfterMs: number | undefined;
+  let again = false;
   const skipped: string[] = [];
   let userId = plan.target?.id ?? null;
   const schema = ctx.config.customSchema;
@@ -124,9 +176,17 @@ export async function applyPlan(
         skipped.push(op.type);
         continue;
       }
-      await runStep(ctx, op.type, id);
+      const email = plan.target?.email ?? plan.target?.label ?? '';
+      const result = await runStep(ctx, op.type, { userId: id, email, run, args }, timeline);
+      if (result === 'pending') {
+        recheckAfterMs = ctx.config.handoverPoll;
+        done.push(`${op.type} (transfer under way)`);
+        continue;
+      }
+      if (op.type === 'handover' && ctx.config.closing) again = true;
       progress = { run, done: [...current.done, op.type] };
       await ctx.state.set(stateKeys.playbook(id), progress);
+      await timeline.step(run, op.type);
       done.push(op.type);
       ctx.logger.debug({ op: op.type, entityId: plan.entityId, userId: id }, 'playbook step done');
       continue;
@@ -173,6 +233,8 @@ export async function applyPlan(
         const written = await ctx.client.patchUser(id, body);
         if (body.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
         startedRun = suspendedAt;
+        await timeline.of(suspendedAt, suspendedAt);
+        await timeline.step(suspendedAt, 'suspend');
         progress = {
           run: suspendedAt,
           done: [],
@@ -189,6 +251,41 @@ export async function applyPlan(
         await ctx.client.patchUser(id, body);
         progress = null;
         await ctx.state.delete(stateKeys.playbook(id));
+        const latest = await timeline.latest();
+        if (latest?.status === 'open') {
+          // A rehire cancels the closing that was waiting for the equipment.
+          latest.status = 'cancelled';
+          latest.closedAt = ctx.now();
+          latest.timeline.cancelledReason = 'rehired: account reactivated';
+          latest.timeline.steps.push({ step: 'reactivate', at: timeline.now() });
+          timeline.touch();
+        }
+        break;
+      }
+      case 'close-offboarding':
+      case 'record-equipment': {
+        const run = stringArg(args, 'run') ?? startedRun;
+        if (!run) throw new SyncError('INTERNAL', `google-workspace: ${op.type} belongs to no suspension`);
+        const reason = stringArg(args, 'reason') ?? '';
+        if (op.type === 'record-equipment') {
+          const record = await timeline.of(run);
+          record.timeline.blockedBy = reason;
+          if (Array.isArray(args.equipment)) record.timeline.equipment = args.equipment;
+          timeline.touch();
+          break;
+        }
+        const closed = await runClose(ctx, timeline, {
+          run,
+          userId: requireUser(op),
+          email: plan.target?.email ?? '',
+          reason,
+          equipment: args.equipment,
+        });
+        if (closed === 'already') {
+          skipped.push(op.type);
+          continue;
+        }
+        await timeline.step(run, 'close');
         break;
       }
       case 'close-suspension-record':
@@ -205,5 +302,11 @@ export async function applyPlan(
       return { done, skipped, targetId: userId, more: true };
     }
   }
-  return { done, skipped, targetId: userId };
+  return {
+    done,
+    skipped,
+    targetId: userId,
+    ...(again ? { more: true } : {}),
+    ...(recheckAfterMs !== undefined && !again ? { recheckAfterMs } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { OffboardingRecord } from '../core/offboarding.ts';
 import type { EntitySnapshot } from '../core/projection.ts';
 import type { SyncError } from '../errors.ts';
 import type { EntityKind } from '../growrk/types.ts';
@@ -26,6 +27,11 @@ export interface PlannedOp<Type extends string = string, Args = Record<string, u
   changes?: FieldChange[];
   /** Connector-specific arguments for `apply`. */
   args?: Args;
+  /**
+   * Set (to the reason) when this op is never applied without a person's approval, whatever the
+   * budget (e.g. reactivating an account this service suspended): the plan is held until approved.
+   */
+  requiresApproval?: string | undefined;
 }
 
 /** The target record a plan is about, as the guardrails need to see it. */
@@ -49,6 +55,11 @@ export interface Plan<Op extends PlannedOp = PlannedOp> {
   ops: Op[];
   /** Things worth reporting that need no change (e.g. "no directory account for this employee"). */
   notes: string[];
+  /**
+   * Sync this entity again after this long even if nothing changes meanwhile (a grace period that
+   * runs out, a vendor job to poll). The event path queues a job for then; reconciliation ignores it.
+   */
+  recheckAfterMs?: number | undefined;
 }
 
 /** What `apply` did. */
@@ -64,6 +75,8 @@ export interface ApplyReport {
    * to be planned and applied again later, behind other waiting work.
    */
   more?: boolean;
+  /** As {@link Plan.recheckAfterMs}, learnt while applying (a vendor job started and not finished). */
+  recheckAfterMs?: number | undefined;
 }
 
 /** How `apply` is asked to work. */
@@ -103,6 +116,14 @@ export interface ConnectorState {
   delete(key: string): Promise<void>;
 }
 
+/** The offboarding timelines of one connector (`src/core/offboarding.ts`), scoped to it. */
+export interface OffboardingLog {
+  /** The newest offboarding of an employee, if any. */
+  latest(employeeId: string): Promise<OffboardingRecord | null>;
+  /** Inserts or replaces one (its `connector` is set to this connector). */
+  put(record: OffboardingRecord): Promise<void>;
+}
+
 /**
  * Everything a connector gets from the core. `client` is what the connector's own `connect`
  * built from `config` (its vendor SDK lives only in its `client.ts`).
@@ -117,6 +138,10 @@ export interface ConnectorContext<Config = unknown, Client = unknown> {
   now(): number;
   /** Reads another entity's snapshot (e.g. a product's assigned employee). */
   entity(kind: EntityKind, id: string): Promise<EntitySnapshot | null>;
+  /** The products GroWrk has assigned to an employee (from the projection). */
+  productsOf(employeeId: string): Promise<EntitySnapshot[]>;
+  /** Offboarding timelines this connector keeps. */
+  offboardings: OffboardingLog;
 }
 
 /** Input of the pure planning function. */
@@ -152,6 +177,16 @@ export interface ConnectorDefinition<
     ctx: ConnectorContext<Config, Client>,
     desired: readonly EntitySnapshot[],
   ): Promise<Map<string, Actual | null>>;
+  /**
+   * Optional: for an entity of a kind this connector follows without syncing it itself (a product,
+   * for the Google connector, which acts on the employee it is assigned to), the entities to sync
+   * instead. The core queues a job for each (same connector, same events) and records that this
+   * entity's job handed over to them. Null: sync this entity itself, as usual.
+   */
+  relatedEntities?(
+    ctx: ConnectorContext<Config, Client>,
+    desired: EntitySnapshot,
+  ): Promise<Array<{ kind: EntityKind; id: string }> | null>;
   /** Pure: what to do so that the target matches `desired`. */
   plan(input: PlanInput<Config, Actual>): Plan<Op>;
   /** Carries out a plan (idempotently: a retried plan resumes). */

@@ -1,3 +1,4 @@
+import { emptyTimeline, type OffboardingRecord, type OffboardingStatus } from '../core/offboarding.ts';
 import type { EntitySnapshot } from '../core/projection.ts';
 import type { EntityKind, GrowrkEntity } from '../growrk/types.ts';
 import type {
@@ -52,6 +53,33 @@ export function entityFromRow(r: Row): EntitySnapshot {
     eventType: str(r.event_type),
     updatedAt: num(r.updated_at),
   };
+}
+
+export function offboardingFromRow(r: Row): OffboardingRecord {
+  return {
+    id: str(r.id),
+    connector: str(r.connector),
+    employeeId: str(r.employee_id),
+    status: str(r.status) as OffboardingStatus,
+    openedAt: num(r.opened_at),
+    closedAt: numOrNull(r.closed_at),
+    updatedAt: num(r.updated_at),
+    timeline: { ...emptyTimeline(), ...json<Partial<OffboardingRecord['timeline']>>(r.timeline, {}) },
+  };
+}
+
+/** The column values of an offboarding, in the order both stores insert them. */
+export function offboardingColumns(o: OffboardingRecord): Array<string | number | null> {
+  return [
+    o.id,
+    o.connector,
+    o.employeeId,
+    o.status,
+    o.openedAt,
+    o.closedAt,
+    o.updatedAt,
+    JSON.stringify(o.timeline),
+  ];
 }
 
 export function jobFromRow(r: Row): Job {

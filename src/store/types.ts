@@ -1,3 +1,4 @@
+import type { OffboardingFilter, OffboardingRecord } from '../core/offboarding.ts';
 import type { EntitySnapshot } from '../core/projection.ts';
 import type { EntityKind, ParsedEvent } from '../growrk/types.ts';
 
@@ -294,6 +295,15 @@ export interface Store {
     by: string,
     now: number,
   ): Promise<HeldChange | null>;
+
+  // --- offboarding timelines ------------------------------------------------------------
+  /** Inserts or replaces an offboarding (by id). */
+  putOffboarding(record: OffboardingRecord): Promise<void>;
+  getOffboarding(id: string): Promise<OffboardingRecord | null>;
+  /** Offboardings newest first (by id). */
+  listOffboardings(filter?: OffboardingFilter): Promise<OffboardingRecord[]>;
+  /** Products whose assigned employee (`employee.id`) is `employeeId`, by id. */
+  listProductsOf(employeeId: string): Promise<EntitySnapshot[]>;
 
   // --- reconciliation runs and leadership ----------------------------------------------
   createRun(run: Run): Promise<void>;

@@ -3,6 +3,7 @@ import { newId } from '../core/ids.ts';
 import type { EntitySnapshot } from '../core/projection.ts';
 import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
 import type { EntityKind } from '../growrk/types.ts';
+import { jobRequestsFor } from '../store/job-requests.ts';
 import type { HeldChange, OutcomeResult, Store } from '../store/types.ts';
 import { budgetUnits, type GuardrailConfig, protectionReason } from './guardrails.ts';
 import type { LoadedConnector } from './runtime.ts';
@@ -22,6 +23,8 @@ export interface SyncResult {
   heldId?: string;
   /** The connector did the urgent part and asks to be run again for the rest. */
   more?: boolean;
+  /** Sync this entity again after this long (the plan or the apply asked for it). */
+  recheckAfterMs?: number;
 }
 
 /** Summarises a plan in one line, e.g. "suspend, sign-out, revoke-tokens". */
@@ -50,9 +53,35 @@ export async function syncEntity(input: {
   const { loaded, store } = input;
   const desired = await store.getEntity(input.kind, input.entityId);
   if (!desired) return { result: 'skipped', summary: 'entity not in the projection', plan: null };
+  const related = await loaded.definition.relatedEntities?.(loaded.ctx, desired);
+  if (related) return fanOut(input, related);
   const actual = await loaded.definition.read(loaded.ctx, desired);
   const plan = loaded.definition.plan({ desired, actual, config: loaded.ctx.config });
-  return decideAndApply({ ...input, desired, plan });
+  return withRecheck(await decideAndApply({ ...input, desired, plan }), plan.recheckAfterMs);
+}
+
+/** Queues jobs for the entities a connector syncs instead of this one (same events). */
+async function fanOut(
+  input: { loaded: LoadedConnector; store: Store; eventIds: readonly string[]; now: () => number },
+  related: ReadonlyArray<{ kind: EntityKind; id: string }>,
+): Promise<SyncResult> {
+  const runAt = input.now();
+  const requests = related.flatMap((r) =>
+    jobRequestsFor({ connector: input.loaded.id, kind: r.kind, entityId: r.id }, input.eventIds, runAt),
+  );
+  if (requests.length > 0) await input.store.enqueueJobs(requests);
+  const names = related.map((r) => `${r.kind}:${r.id}`).join(', ');
+  return {
+    result: 'skipped',
+    summary: related.length > 0 ? `handed over to ${names}` : 'nothing of this connector depends on it',
+    plan: null,
+  };
+}
+
+/** The result, with the earlier of its own recheck and the plan's. */
+function withRecheck(result: SyncResult, planRecheck: number | undefined): SyncResult {
+  const times = [result.recheckAfterMs, planRecheck].filter((t): t is number => t !== undefined);
+  return times.length > 0 ? { ...result, recheckAfterMs: Math.min(...times) } : result;
 }
 
 /** Guardrails and apply for a plan already made (shared with reconciliation). */
@@ -108,6 +137,33 @@ async function decide(input: {
   }
   if (config.dryRun) return { result: 'dry-run', summary: `would ${describePlan(plan)}`, plan };
 
+  const approval = plan.ops.find((op) => op.requiresApproval)?.requiresApproval;
+  if (approval) {
+    const approved = await heldFor(store, plan, 'approved');
+    if (approved) {
+      await consumeApproval(store, approved, input.now());
+      return null;
+    }
+    const existing = (await heldFor(store, plan, 'held'))?.id;
+    if (existing)
+      return { result: 'held', summary: `waiting for approval (${existing})`, plan, heldId: existing };
+    const held = await store.addHeld({
+      id: newId('held', input.now()),
+      connector: loaded.id,
+      kind: plan.kind,
+      entityId: plan.entityId,
+      reason: approval,
+      plan,
+      eventIds: [...input.eventIds],
+      createdAt: input.now(),
+    });
+    return {
+      result: 'held',
+      summary: `held for approval: ${describePlan(plan)} (${held.id})`,
+      plan,
+      heldId: held.id,
+    };
+  }
   const destructive = budgetUnits(plan);
   if (destructive > 0 && (input.budget ?? 'events') === 'events') {
     const approved = await heldFor(store, plan, 'approved');
@@ -155,6 +211,7 @@ function appliedResult(plan: Plan, report: ApplyReport): SyncResult {
     summary: `${report.done.join(', ') || 'nothing left to do'}${resumed}${more}`,
     plan,
     ...(report.more ? { more: true } : {}),
+    ...(report.recheckAfterMs !== undefined ? { recheckAfterMs: report.recheckAfterMs } : {}),
   };
 }
 

@@ -67,6 +67,12 @@ export async function createConnectorRuntime(deps: {
         delete: (key) => deps.store.deleteState(id, key),
       },
       entity: (kind, entityId) => deps.store.getEntity(kind, entityId),
+      productsOf: (employeeId) => deps.store.listProductsOf(employeeId),
+      offboardings: {
+        latest: async (employeeId) =>
+          (await deps.store.listOffboardings({ connector: id, employeeId, limit: 1 }))[0] ?? null,
+        put: (record) => deps.store.putOffboarding({ ...record, connector: id }),
+      },
     };
     const lane = laneSettings(
       { lane: manifest.lane, bulk: definition.applyMany !== undefined },

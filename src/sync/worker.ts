@@ -195,6 +195,9 @@ export class Worker {
         // behind the work already waiting, so a burst suspends everyone before any playbook.
         const runAt = this.deps.now();
         await store.enqueueJobs(jobRequestsFor(job, job.eventIds, runAt));
+      } else if (result.recheckAfterMs !== undefined) {
+        // Something to look at again later (a vendor job under way, a grace period): a job for then.
+        await store.enqueueJobs(jobRequestsFor(job, [], this.deps.now() + result.recheckAfterMs));
       }
     } catch (err) {
       // The job is someone else's now (or soon): record nothing, finish nothing.

@@ -154,6 +154,26 @@ CREATE TABLE call_budget (
 CREATE INDEX call_budget_key ON call_budget (key, until);
 `,
   },
+  {
+    version: 3,
+    name: 'offboarding timelines; products by assigned employee',
+    sql: `
+CREATE TABLE offboardings (
+  id text COLLATE "C" PRIMARY KEY,
+  connector text NOT NULL,
+  employee_id text COLLATE "C" NOT NULL,
+  status text NOT NULL,
+  opened_at bigint NOT NULL,
+  closed_at bigint,
+  updated_at bigint NOT NULL,
+  timeline text NOT NULL
+);
+CREATE INDEX offboardings_employee ON offboardings (employee_id, id);
+CREATE INDEX offboardings_status ON offboardings (status, id);
+-- Partial: only product rows pay for the expression (employee webhooks, the hot path, do not).
+CREATE INDEX entities_assigned_employee ON entities (((data::jsonb -> 'employee' ->> 'id'))) WHERE kind = 'product';
+`,
+  },
 ];
 
 /** The version the code expects the schema to be at. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { newId } from '../../core/ids.ts';
+import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { jobPriority } from '../../core/priority.ts';
 import {
   type EntitySnapshot,
@@ -17,6 +18,8 @@ import {
   eventFromRow,
   heldFromRow,
   jobFromRow,
+  offboardingColumns,
+  offboardingFromRow,
   outcomeFromRow,
   runFromRow,
   runPatchColumns,
@@ -1030,6 +1033,60 @@ export class PostgresStore implements Store {
   deleteState(connector: string, key: string): Promise<void> {
     return this.op(async () => {
       await this.query('DELETE FROM connector_state WHERE connector = $1 AND key = $2', [connector, key]);
+    });
+  }
+
+  // --- offboarding timelines ------------------------------------------------------------
+
+  putOffboarding(record: OffboardingRecord): Promise<void> {
+    return this.op(async () => {
+      await this.query(
+        `INSERT INTO offboardings (id, connector, employee_id, status, opened_at, closed_at, updated_at, timeline)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at,
+           updated_at = excluded.updated_at, timeline = excluded.timeline`,
+        offboardingColumns(record),
+      );
+    });
+  }
+
+  getOffboarding(id: string): Promise<OffboardingRecord | null> {
+    return this.op(async () => {
+      const rows = await this.query('SELECT * FROM offboardings WHERE id = $1', [id]);
+      return rows[0] ? offboardingFromRow(rows[0]) : null;
+    });
+  }
+
+  listOffboardings(filter: OffboardingFilter = {}): Promise<OffboardingRecord[]> {
+    return this.op(async () => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      for (const [column, value] of [
+        ['status', filter.status],
+        ['employee_id', filter.employeeId],
+        ['connector', filter.connector],
+        ['id <', filter.before],
+      ] as const) {
+        if (value === undefined) continue;
+        params.push(value);
+        where.push(column.endsWith('<') ? `${column} $${params.length}` : `${column} = $${params.length}`);
+      }
+      params.push(filter.limit ?? 50);
+      const rows = await this.query(
+        `SELECT * FROM offboardings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(offboardingFromRow);
+    });
+  }
+
+  listProductsOf(employeeId: string): Promise<EntitySnapshot[]> {
+    return this.op(async () => {
+      const rows = await this.query(
+        `SELECT * FROM entities WHERE kind = 'product' AND (data::jsonb -> 'employee' ->> 'id') = $1 ORDER BY id`,
+        [employeeId],
+      );
+      return rows.map(entityFromRow);
     });
   }
 

@@ -166,4 +166,24 @@ CREATE TABLE call_budget (
 CREATE INDEX call_budget_key ON call_budget(key, until);
 `,
   },
+  {
+    version: 4,
+    name: 'offboarding timelines; products by assigned employee',
+    sql: `
+CREATE TABLE offboardings (
+  id TEXT PRIMARY KEY,
+  connector TEXT NOT NULL,
+  employee_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  timeline TEXT NOT NULL
+);
+CREATE INDEX offboardings_employee ON offboardings (employee_id, id);
+CREATE INDEX offboardings_status ON offboardings (status, id);
+-- Partial: only product rows pay for the expression (employee webhooks, the hot path, do not).
+CREATE INDEX entities_assigned_employee ON entities (json_extract(data, '$.employee.id')) WHERE kind = 'product';
+`,
+  },
 ];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { newId } from '../../core/ids.ts';
+import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { jobPriority } from '../../core/priority.ts';
 import { type EntitySnapshot, needsSync, project, projectionInputs } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
@@ -12,6 +13,8 @@ import {
   eventFromRow,
   heldFromRow,
   jobFromRow,
+  offboardingColumns,
+  offboardingFromRow,
   outcomeFromRow,
   runFromRow,
   runPatchColumns,
@@ -599,6 +602,52 @@ export class SqliteStore implements Store {
     return this.committer.run(() => {
       this.run('DELETE FROM connector_state WHERE connector = ? AND key = ?', connector, key);
     });
+  }
+
+  // --- offboarding timelines ------------------------------------------------------------
+
+  putOffboarding(record: OffboardingRecord): Promise<void> {
+    return this.committer.run(() => {
+      this.run(
+        `INSERT INTO offboardings (id, connector, employee_id, status, opened_at, closed_at, updated_at, timeline)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at,
+           updated_at = excluded.updated_at, timeline = excluded.timeline`,
+        ...offboardingColumns(record),
+      );
+    });
+  }
+
+  async getOffboarding(id: string): Promise<OffboardingRecord | null> {
+    const row = this.get('SELECT * FROM offboardings WHERE id = ?', id);
+    return row ? offboardingFromRow(row) : null;
+  }
+
+  async listOffboardings(filter: OffboardingFilter = {}): Promise<OffboardingRecord[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    for (const [column, value] of [
+      ['status', filter.status],
+      ['employee_id', filter.employeeId],
+      ['connector', filter.connector],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (filter.before) {
+      where.push('id < ?');
+      params.push(filter.before);
+    }
+    const sql = `SELECT * FROM offboardings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return this.all(sql, ...params, filter.limit ?? 50).map(offboardingFromRow);
+  }
+
+  async listProductsOf(employeeId: string): Promise<EntitySnapshot[]> {
+    return this.all(
+      "SELECT * FROM entities WHERE kind = 'product' AND json_extract(data, '$.employee.id') = ? ORDER BY id",
+      employeeId,
+    ).map(entityFromRow);
   }
 
   // --- guardrails ---------------------------------------------------------------------
