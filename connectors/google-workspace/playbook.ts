@@ -140,8 +140,8 @@ export async function applyPlan(
 /**
  * Carries out the ops. With `urgentFirst`, it returns right after a suspension when more ops
  * follow (`more: true`): the playbook is planned again and run in a job of its own. A transfer
- * still under way asks for a recheck after `handoverPoll`; a handover completed here asks for
- * another pass (`more`) when the closing follows it.
+ * still under way asks for a recheck after `handoverPoll`; the playbook's last step done here asks
+ * for another pass (`more`) when the closing follows it.
  */
 async function applyOps(
   ctx: GoogleContext,
@@ -183,7 +183,8 @@ async function applyOps(
         done.push(`${op.type} (transfer under way)`);
         continue;
       }
-      if (op.type === 'handover' && ctx.config.closing) again = true;
+      // The playbook's last step done here: the closing is planned in another pass.
+      if (ctx.config.closing && !plan.ops.slice(index + 1).some((o) => isPlaybookStep(o.type))) again = true;
       progress = { run, done: [...current.done, op.type] };
       await ctx.state.set(stateKeys.playbook(id), progress);
       await timeline.step(run, op.type);
@@ -306,7 +307,7 @@ async function applyOps(
     done,
     skipped,
     targetId: userId,
-    ...(again ? { more: true } : {}),
-    ...(recheckAfterMs !== undefined && !again ? { recheckAfterMs } : {}),
+    ...(again && recheckAfterMs === undefined ? { more: true } : {}),
+    ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
   };
 }

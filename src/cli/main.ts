@@ -6,6 +6,7 @@ import { eventsCommand } from './commands/events.ts';
 import { heldCommand } from './commands/held.ts';
 import { importCommand } from './commands/import.ts';
 import { initCommand } from './commands/init.ts';
+import { offboardingsCommand } from './commands/offboardings.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 import { sendTestCommand } from './commands/send-test.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   init: initCommand,
   reconcile: reconcileCommand,
   import: importCommand,
+  offboardings: offboardingsCommand,
 };
 
 const HELP = `growrk-sync: GroWrk webhooks into ${CONNECTOR_MANIFESTS.map((m) => m.title).join(', ')}
@@ -41,6 +43,8 @@ commands:
                                             --summary: the totals only, not each change
   import FILE [--kind employee|product] [--timestamp ISO] [--json]
                                             seed the projection from JSON lines of events or a CSV
+  offboardings list [--open] [--json]       one timeline per offboarded person
+  offboardings show ID [--json]             suspension, playbook, handover, devices, equipment, licence
 
 --json: machine-readable output; an error is {"error": {"code", "message"}} on stdout
 exit codes: 0 success, 1 failure, 2 bad usage or configuration; reconcile --dry-run: 3 drift found`;

@@ -89,3 +89,68 @@ export interface OffboardingFilter {
 export function emptyTimeline(label?: string): OffboardingTimeline {
   return { label, steps: [], devicesWiped: [], equipment: [], blockedBy: null };
 }
+
+/** An offboarding as the CLI (`--json`) and the admin API show it: times in ISO 8601. */
+export interface OffboardingView {
+  id: string;
+  connector: string;
+  employeeId: string;
+  label: string | null;
+  status: OffboardingStatus;
+  openedAt: string;
+  closedAt: string | null;
+  suspendedAt: string | null;
+  steps: TimelineStep[];
+  handover: HandoverState | null;
+  devicesWiped: OffboardingTimeline['devicesWiped'];
+  /** Products not back yet (serial, status, wiped, legal hold). */
+  equipmentOutstanding: EquipmentItem[];
+  equipment: EquipmentItem[];
+  blockedBy: string | null;
+  licenceReleasedAt: string | null;
+  licence: string | null;
+  closedReason: string | null;
+  cancelledReason: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** The view of a record. */
+export function offboardingView(record: OffboardingRecord): OffboardingView {
+  const t = record.timeline;
+  return {
+    id: record.id,
+    connector: record.connector,
+    employeeId: record.employeeId,
+    label: t.label ?? null,
+    status: record.status,
+    openedAt: iso(record.openedAt) ?? '',
+    closedAt: iso(record.closedAt),
+    suspendedAt: t.suspendedAt ?? null,
+    steps: t.steps,
+    handover: t.handover ?? null,
+    devicesWiped: t.devicesWiped,
+    equipmentOutstanding: t.equipment.filter((e) => !e.back),
+    equipment: t.equipment,
+    blockedBy: t.blockedBy,
+    licenceReleasedAt: t.licenceReleasedAt ?? null,
+    licence: t.licence ?? null,
+    closedReason: t.closedReason ?? null,
+    cancelledReason: t.cancelledReason ?? null,
+  };
+}
+
+/** One offboarding by its id (`off_...`), else the newest of the employee with that id. */
+export async function findOffboarding(
+  store: {
+    getOffboarding(id: string): Promise<OffboardingRecord | null>;
+    listOffboardings(filter: OffboardingFilter): Promise<OffboardingRecord[]>;
+  },
+  idOrEmployee: string,
+): Promise<OffboardingRecord | null> {
+  return (
+    (await store.getOffboarding(idOrEmployee)) ??
+    (await store.listOffboardings({ employeeId: idOrEmployee, limit: 1 }))[0] ??
+    null
+  );
+}

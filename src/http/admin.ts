@@ -4,6 +4,7 @@ import { SyncError } from '../errors.ts';
 import type { EntityKind } from '../growrk/types.ts';
 import type { EventStatus, HeldChange, Store } from '../store/types.ts';
 import { decideHeldChange } from '../sync/held.ts';
+import { registerOffboardingRoutes } from './admin-offboardings.ts';
 import { registerConsolePage } from './admin-page.ts';
 import {
   EVENT_VIEWS,
@@ -146,6 +147,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     eventRoutes(api, deps);
     jobRoutes(api, deps);
     heldRoutes(api, deps);
+    registerOffboardingRoutes(api, deps.store);
     api.get('/api/runs', async (request) => {
       const q = request.query as Record<string, string | undefined>;
       return { runs: (await store.listRuns(limitOf(q.limit, 20))).map(runSummary) };

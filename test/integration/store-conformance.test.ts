@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.ts';
+import { emptyTimeline, type OffboardingRecord } from '../../src/core/offboarding.ts';
 import { parseEnvelope } from '../../src/growrk/envelope.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import { openPostgresStore } from '../../src/store/postgres/store.ts';
@@ -1007,6 +1008,63 @@ describe.each(harnesses)('$name store', (harness) => {
         Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).acquireLease('race', `o${i}`, 1000, T0)),
       );
       expect(race.filter(Boolean)).toHaveLength(1);
+    });
+  });
+
+  describe('offboarding timelines', () => {
+    it('stores, replaces and lists offboardings newest first, by status and employee', async () => {
+      const record = (id: string, employeeId: string, status: 'open' | 'closed'): OffboardingRecord => ({
+        id,
+        connector: 'gw',
+        employeeId,
+        status,
+        openedAt: T0,
+        closedAt: status === 'closed' ? T0 + 5 : null,
+        updatedAt: T0,
+        timeline: { ...emptyTimeline(`${employeeId}@example.com`), run: 'r1', blockedBy: 'laptop' },
+      });
+      await store.putOffboarding(record('off_1', 'emp-1', 'open'));
+      await store.putOffboarding(record('off_2', 'emp-2', 'open'));
+      await store.putOffboarding(record('off_3', 'emp-1', 'open'));
+      await store.putOffboarding({
+        ...record('off_3', 'emp-1', 'closed'),
+        timeline: { ...emptyTimeline(), run: 'r2', blockedBy: null },
+      });
+      expect(await store.getOffboarding('off_3')).toMatchObject({
+        status: 'closed',
+        closedAt: T0 + 5,
+        timeline: { run: 'r2', blockedBy: null },
+      });
+      expect(await store.getOffboarding('off_9')).toBeNull();
+      expect((await store.listOffboardings()).map((o) => o.id)).toEqual(['off_3', 'off_2', 'off_1']);
+      expect((await store.listOffboardings({ status: 'open' })).map((o) => o.id)).toEqual(['off_2', 'off_1']);
+      expect((await store.listOffboardings({ employeeId: 'emp-1', limit: 1 })).map((o) => o.id)).toEqual([
+        'off_3',
+      ]);
+      expect((await store.listOffboardings({ before: 'off_2', connector: 'gw' })).map((o) => o.id)).toEqual([
+        'off_1',
+      ]);
+      expect(await store.listOffboardings({ connector: 'hs' })).toEqual([]);
+    });
+
+    it('finds the products assigned to an employee', async () => {
+      const product = (id: string, employeeId: string | null): Json => ({
+        id,
+        employee: employeeId === null ? null : { id: employeeId, displayName: 'P', email: 'p@example.com' },
+      });
+      await store.ingest(
+        input(
+          body(
+            'product',
+            '2024-06-01T00:00:00Z',
+            [product('p-1', 'emp-1'), product('p-2', 'emp-2'), product('p-3', 'emp-1'), product('p-4', null)],
+            'product.statusChange',
+          ),
+          T0,
+        ),
+      );
+      expect((await store.listProductsOf('emp-1')).map((p) => p.id)).toEqual(['p-1', 'p-3']);
+      expect(await store.listProductsOf('emp-9')).toEqual([]);
     });
   });
 
