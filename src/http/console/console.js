@@ -613,6 +613,7 @@ function schedule() {
 }
 
 function signedIn() {
+  $('login-err').textContent = '';
   $('login-section').hidden = true;
   $('app').hidden = false;
   $('controls').hidden = false;
@@ -627,7 +628,8 @@ function signOut(message) {
   $('app').hidden = true;
   $('controls').hidden = true;
   $('login-section').hidden = false;
-  show(message || '');
+  show('');
+  $('login-err').textContent = message || '';
   $('token').focus();
 }
 
