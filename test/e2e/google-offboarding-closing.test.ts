@@ -27,7 +27,7 @@ import {
 } from '../helpers/google-offboarding.ts';
 
 const SECRET = 'closing-secret';
-const ADMIN_TOKEN = 'closing-admin-token';
+const ADMIN_TOKEN = 'closing-admin-token-0123456789abcdef';
 const PRODUCT = 'Google-Apps';
 const SKU = '1010020027';
 const MANAGER = 'maria.nunez@example.com';
