@@ -67,6 +67,43 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
         if (newest) this.set(newest.receivedAt / 1000);
       },
     });
+    // Work that needs a person: held changes (status held) and dead jobs, by connector and kind.
+    for (const [state, name, help] of [
+      [
+        'held',
+        'sync_held_changes',
+        'Changes the guardrails hold for approval, by connector and entity kind (store-wide).',
+      ],
+      [
+        'dead',
+        'sync_dead_jobs',
+        'Sync jobs that gave up (dead, not replayed), by connector and entity kind (store-wide).',
+      ],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['connector', 'kind'] as const,
+        registers: [registry],
+        async collect() {
+          const counts = await store.countAttention();
+          this.reset();
+          for (const c of counts)
+            if (c.state === state) this.set({ connector: c.connector, kind: c.kind }, c.count);
+        },
+      });
+    }
+    new Gauge({
+      name: 'sync_lane_pending',
+      help: "Pending sync jobs in each connector's lane (store-wide).",
+      labelNames: ['connector'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await store.countPendingByConnector();
+        this.reset();
+        for (const [connector, n] of Object.entries(counts)) this.set({ connector }, n);
+      },
+    });
     new Gauge({
       name: 'sync_jobs',
       help: 'Sync jobs by state.',

@@ -191,6 +191,17 @@ async function decide(input: {
           eventIds: [...input.eventIds],
           createdAt: input.now(),
         });
+        // Someone must decide: an ex-employee may keep access meanwhile. Ids only, no e-mail.
+        loaded.ctx.logger.warn(
+          {
+            connector: loaded.id,
+            entity: `${plan.kind}:${plan.entityId}`,
+            heldId: held.id,
+            ops: plan.ops.filter((op) => op.destructive).map((op) => op.type),
+            reason: held.reason,
+          },
+          'destructive change held for approval',
+        );
         return {
           result: 'held',
           summary: `held for approval: ${describePlan(plan)} (${held.id})`,

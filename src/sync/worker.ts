@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/types.ts';
+import { JOB_PRIORITY } from '../core/priority.ts';
 import { isSyncError, SyncError, toSyncError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { jobRequestsFor } from '../store/job-requests.ts';
@@ -335,6 +336,7 @@ export class Worker {
       );
     }
     metrics.jobOutcomes.inc({ connector: job.connector, result: dead ? 'dead' : 'failed' });
+    const destructive = job.priority >= JOB_PRIORITY.destructive;
     logger.warn(
       {
         jobId: job.id,
@@ -343,8 +345,12 @@ export class Worker {
         code,
         attempts: job.attempts,
         dead,
+        ...(destructive ? { destructive, reason: `${code} after ${job.attempts} attempt(s)` } : {}),
       },
-      'sync job failed',
+      // A dead destructive change (a suspension) means an ex-employee may keep access: say so.
+      dead && destructive
+        ? 'destructive change dead: gave up; replay it once the cause is fixed'
+        : 'sync job failed',
     );
   }
 }

@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/connector/types.ts';
+import { parseEnvelope } from '../../src/growrk/envelope.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-directory/index.ts';
+import { fixture } from '../helpers/fixtures.ts';
 import { cli, directoryWrites, SCHEMA } from '../helpers/google-offboarding.ts';
 
 let emu: GoogleEmulator;
@@ -54,12 +56,28 @@ function plan(entityId: string): Plan {
   };
 }
 
-/** A store with three held changes (as the engine writes them), closed again. */
+/** A store with three held changes (as the engine writes them), closed again; emp-1 is in the projection. */
 async function seedHeld(dbPath: string): Promise<string[]> {
   const store = new SqliteStore({ path: dbPath });
   await store.migrate();
   const ids: string[] = [];
   try {
+    const body = fixture('employee.offboarded');
+    (body.employees as Array<Record<string, unknown>>)[0] = {
+      ...(body.employees as Array<Record<string, unknown>>)[0],
+      id: 'emp-1',
+      displayName: 'Ana Pérez',
+      email: 'ana.perez@example.com',
+    };
+    await store.ingest({
+      id: 'evt_person1',
+      bodyHash: 'person-1',
+      receivedAt: Date.now(),
+      status: 'accepted',
+      event: parseEnvelope(body, []),
+      body: JSON.stringify(body),
+      jobConnectors: {},
+    });
     for (const [i, entityId] of ['emp-1', 'emp-2', 'emp-3'].entries()) {
       const held = await store.addHeld({
         id: `held_test${i}`,
@@ -97,12 +115,14 @@ describe('held list | approve | reject', () => {
     const text = await cli(['held', 'list'], env);
     expect(text.code).toBe(0);
     const lines = text.stdout.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+CONNECTOR\s+ENTITY\s+AGE\s+PLANNED OPS\s+REASON$/);
+    expect(lines[0]).toMatch(/^ID\s+CONNECTOR\s+ENTITY\s+NAME\s+E-MAIL\s+AGE\s+PLANNED OPS\s+REASON$/);
+    // The person, from the projection; one the projection does not know shows dashes.
     expect(lines[1]).toMatch(
       new RegExp(
-        `^${first}\\s+google-workspace\\s+employee:emp-1\\s+1h 0m\\s+suspend, sign-out\\s+destructive budget`,
+        `^${first}\\s+google-workspace\\s+employee:emp-1\\s+Ana Pérez\\s+ana\\.perez@example\\.com\\s+1h 0m\\s+suspend, sign-out\\s+destructive budget`,
       ),
     );
+    expect(lines[2]).toMatch(/^\S+\s+google-workspace\s+employee:emp-2\s+-\s+-\s+2h 0m/);
     expect(text.stdout).toContain('3 change(s) waiting');
     const json = JSON.parse((await cli(['held', 'list', '--json'], env)).stdout) as Array<
       Record<string, unknown>
@@ -111,6 +131,8 @@ describe('held list | approve | reject', () => {
     expect(json[0]).toMatchObject({
       id: first,
       entityId: 'emp-1',
+      name: 'Ana Pérez',
+      email: 'ana.perez@example.com',
       status: 'held',
       ops: [
         { type: 'suspend', description: 'suspend emp-1@example.com' },

@@ -1,4 +1,5 @@
 import { SyncError } from '../../errors.ts';
+import { type EntityLabel, labelOf } from '../../http/admin-views.ts';
 import { openStore } from '../../store/open.ts';
 import type { HeldChange, Store } from '../../store/types.ts';
 import { decideHeldChange, type HeldDecision } from '../../sync/held.ts';
@@ -91,6 +92,14 @@ async function list(
   json: boolean,
 ): Promise<number> {
   const held = await store.listHeld({ status, limit });
+  // Who each change is about, from the projection (this output is for the admin who decides).
+  const people = new Map<string, EntityLabel>();
+  for (const h of held) {
+    const key = `${h.kind}:${h.entityId}`;
+    if (!people.has(key))
+      people.set(key, labelOf(h.kind, h.entityId, await store.getEntity(h.kind, h.entityId)));
+  }
+  const person = (h: HeldChange) => people.get(`${h.kind}:${h.entityId}`);
   const now = Date.now();
   if (json) {
     ctx.out(
@@ -100,6 +109,8 @@ async function list(
           connector: h.connector,
           kind: h.kind,
           entityId: h.entityId,
+          name: person(h)?.name ?? null,
+          email: person(h)?.email ?? null,
           status: h.status,
           reason: h.reason,
           ops: opsOf(h.plan),
@@ -120,11 +131,13 @@ async function list(
   }
   ctx.out(
     table(
-      ['ID', 'CONNECTOR', 'ENTITY', 'AGE', 'PLANNED OPS', 'REASON'],
+      ['ID', 'CONNECTOR', 'ENTITY', 'NAME', 'E-MAIL', 'AGE', 'PLANNED OPS', 'REASON'],
       held.map((h) => [
         h.id,
         h.connector,
         `${h.kind}:${h.entityId}`,
+        person(h)?.name ?? '-',
+        person(h)?.email ?? '-',
         formatAge(now - h.createdAt),
         opsOf(h.plan)
           .map((op) => op.type)
