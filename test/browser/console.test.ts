@@ -106,6 +106,34 @@ async function seed(): Promise<void> {
   const bad = JSON.stringify({ event: 'employee.updated', timestamp: 'yesterday', companyId: '1' });
   await post(bad);
   ids.rejected = (await store.listEvents({ status: 'rejected' }))[0]!.id;
+  await store.putOffboarding({
+    id: 'off_browser',
+    connector: 'google-workspace',
+    employeeId: 'emp-12345',
+    status: 'open',
+    openedAt: now - 60_000,
+    closedAt: null,
+    updatedAt: now,
+    timeline: {
+      label: 'johndoe@example.com',
+      suspendedAt: new Date(now - 59_000).toISOString(),
+      steps: [
+        { step: 'sign-out', at: new Date(now - 58_000).toISOString() },
+        { step: 'revoke-tokens', at: new Date(now - 57_000).toISOString(), detail: '2 tokens' },
+      ],
+      handover: {
+        to: 'maria.nunez@example.com',
+        source: 'manager',
+        state: 'completed',
+        requestedAt: new Date(now - 56_000).toISOString(),
+        finishedAt: new Date(now - 30_000).toISOString(),
+        attempts: 1,
+      },
+      devicesWiped: [],
+      equipment: [{ productId: 'prod-777', serial: 'C02XK0AAJGH5', status: 'Deployed', back: false }],
+      blockedBy: 'equipment not back: C02XK0AAJGH5',
+    },
+  });
   await store.createRun({
     id: 'run_browser',
     connector: null,
@@ -242,6 +270,25 @@ describe('admin console in chromium', () => {
     await expectText(results, 'serial C02XK0AAJGH5');
     await expectText(page.locator('#runs'), '2 create, 3 update, 1 suspend, 1 protected');
     await shot('06-search-and-runs');
+  });
+
+  it('shows each offboarding as a timeline, with what keeps it open', async () => {
+    const section = page.locator('#offboardings-section');
+    await expectText(section, 'johndoe@example.com');
+    await expectText(section, 'Waiting: equipment not back: C02XK0AAJGH5');
+    const steps = page
+      .getByRole('list', { name: 'Timeline of the offboarding of johndoe@example.com' })
+      .getByRole('listitem');
+    const texts = (await steps.allTextContents()).map((t) => t.replace(/^\S+ \S+ UTC /, ''));
+    expect(texts).toEqual([
+      'offboarding opened',
+      'account suspended',
+      'sign-out',
+      'revoke-tokens: 2 tokens',
+      'data handover to maria.nunez@example.com requested',
+      'data handover to maria.nunez@example.com: completed',
+    ]);
+    await section.screenshot({ path: join(SHOTS, '07-offboardings.png') });
   });
 
   it('gives every control an accessible name', async () => {

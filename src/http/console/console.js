@@ -17,6 +17,7 @@ const state = {
   expanded: new Set(),
   older: null,
   appended: false,
+  eventsSeq: 0,
   timer: null,
   busy: false,
   offboardings: true,
@@ -438,7 +439,10 @@ function renderDetail(d) {
 async function loadEvents(append = false) {
   const params = new URLSearchParams({ view: state.tab, limit: '25' });
   if (append && state.older) params.set('before', state.older);
+  // A slower answer for an earlier tab (or page) must not overwrite a newer one.
+  const seq = ++state.eventsSeq;
   const { events, next } = await api(`/api/events?${params}`);
+  if (seq !== state.eventsSeq) return;
   const rows = events.flatMap((e) => {
     const [main, detail] = eventRow(e);
     main.dataset.row = JSON.stringify(e);
@@ -495,12 +499,62 @@ function renderRuns(runs) {
   );
 }
 
-/** Offboardings timeline (issue 12's API); the section stays hidden while the API is absent. */
+/** One offboarding's events, oldest first: suspension, each step, handover, wipes, licence, closing. */
+function timelineOf(o) {
+  const items = [];
+  const add = (at, text) => {
+    if (at) items.push({ at: Date.parse(at), text });
+  };
+  add(o.openedAt, 'offboarding opened');
+  add(o.suspendedAt, 'account suspended');
+  for (const s of o.steps) add(s.at, s.detail ? `${s.step}: ${s.detail}` : s.step);
+  if (o.handover) {
+    add(o.handover.requestedAt, `data handover to ${o.handover.to} requested`);
+    add(o.handover.finishedAt, `data handover to ${o.handover.to}: ${o.handover.state}`);
+  }
+  for (const d of o.devicesWiped) add(d.at, `device wiped${d.model ? ` (${d.model})` : ''}`);
+  add(o.licenceReleasedAt, `licence ${o.licence || 'released'}`);
+  add(
+    o.closedAt,
+    `closed${o.closedReason ? `: ${o.closedReason}` : ''}${o.cancelledReason ? `: ${o.cancelledReason}` : ''}`,
+  );
+  return items.sort((a, b) => a.at - b.at);
+}
+
+function offboardingCard(o) {
+  const outstanding = o.equipmentOutstanding.map(
+    (e) =>
+      `${e.serial || e.productId}${e.status ? ` (${e.status})` : ''}${e.legalHold && e.legalHold !== 'none' ? `, legal hold ${e.legalHold}` : ''}`,
+  );
+  return el(
+    'article',
+    { class: 'offboarding', 'data-offboarding': o.id },
+    el(
+      'h3',
+      {},
+      o.label || o.employeeId,
+      ' ',
+      badge(o.status, o.status === 'open' ? 'pending' : o.status === 'closed' ? 'succeeded' : 'skipped'),
+    ),
+    el('p', { class: 'muted' }, `employee ${o.employeeId} · ${o.connector} · ${o.id}`),
+    o.blockedBy ? el('p', { class: 'warn-text' }, `Waiting: ${o.blockedBy}`) : null,
+    outstanding.length ? el('p', {}, 'Equipment not back yet: ', outstanding.join('; ')) : null,
+    el(
+      'ol',
+      { class: 'timeline', 'aria-label': `Timeline of the offboarding of ${o.label || o.employeeId}` },
+      timelineOf(o).map((i) =>
+        el('li', {}, el('time', { datetime: new Date(i.at).toISOString() }, when(i.at)), ' ', i.text),
+      ),
+    ),
+  );
+}
+
+/** Offboardings as a timeline per person (GET /api/offboardings); hidden where the API is absent. */
 async function loadOffboardings() {
   if (!state.offboardings) return;
   let body;
   try {
-    body = await api('/api/offboardings');
+    body = await api(`/api/offboardings?limit=20${$('open-only').checked ? '&open=true' : ''}`);
   } catch (err) {
     if (err.status === 404) {
       state.offboardings = false;
@@ -509,29 +563,9 @@ async function loadOffboardings() {
     throw err;
   }
   $('offboardings-section').hidden = false;
-  const items = (body.offboardings || []).map((o) =>
-    el(
-      'li',
-      {},
-      el('strong', {}, o.name || o.email || o.employeeId || o.id),
-      o.status ? badge(o.status) : null,
-      el(
-        'ol',
-        { class: 'timeline' },
-        (o.steps || o.timeline || []).map((s) =>
-          el(
-            'li',
-            {},
-            `${when(s.at)} ${s.connector ? `${s.connector}: ` : ''}${s.summary || s.step || s.description || ''}`,
-          ),
-        ),
-      ),
-    ),
-  );
+  const cards = body.offboardings.map(offboardingCard);
   $('offboardings').replaceChildren(
-    items.length
-      ? el('ul', { class: 'offboardings' }, items)
-      : el('p', { class: 'muted empty' }, 'No offboarding yet.'),
+    ...(cards.length ? cards : [el('p', { class: 'muted empty' }, 'No offboarding here.')]),
   );
 }
 
@@ -642,6 +676,7 @@ $('login').addEventListener('submit', (ev) => {
 $('signout').addEventListener('click', () => signOut());
 $('refresh').addEventListener('click', () => void refresh());
 $('live').addEventListener('change', schedule);
+$('open-only').addEventListener('change', () => void loadOffboardings().catch(handle));
 $('more').addEventListener('click', () => void loadEvents(true).catch(handle));
 $('replay-all').addEventListener('click', () =>
   act(async () => {
