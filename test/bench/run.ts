@@ -1,8 +1,9 @@
 // `npm run bench [-- section...]`: prints figures measured side by side in one run.
-// Sections: ingest, offboarding, offboarding-quota, postgres, hubspot, reconcile (default: all that exist).
+// Sections: ingest, offboarding, offboarding-quota, offboarding-backlog, postgres, hubspot, reconcile (default: all that exist).
 import { benchHubSpotBulk } from './hubspot-bulk.ts';
 import { benchIngest } from './ingest.ts';
 import { benchOffboarding } from './offboarding.ts';
+import { benchOffboardingBacklog } from './offboarding-backlog.ts';
 import { benchPostgres } from './postgres.ts';
 import { benchReconcile } from './reconcile.ts';
 
@@ -12,6 +13,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   // 100 offboardings needing 1,000 calls under a 600-a-minute quota: suspensions come first.
   'offboarding-quota': () =>
     benchOffboarding({ total: 100, concurrency: 16, single: 10, callsPerMinute: 600 }),
+  // 100 offboardings one at a time, idle and behind 40,000 HubSpot asset syncs (lanes).
+  'offboarding-backlog': () => benchOffboardingBacklog({ total: 100, backlog: 40_000 }),
   postgres: () => benchPostgres(),
   hubspot: () => benchHubSpotBulk({ total: 10_000, limit: 190 }),
   reconcile: () => benchReconcile(),
