@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { entitiesTouched, type ProjectedEvent, projectEvent, snapshotKey } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
-import { jobPriority } from '../../core/priority.ts';
-import {
-  type EntitySnapshot,
-  needsSync,
-  type ProjectionInput,
-  project,
-  projectionInputs,
-} from '../../core/projection.ts';
+import type { EntitySnapshot } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
@@ -396,19 +390,16 @@ export class PostgresStore implements Store {
     }
 
     // What each stored event projects, in arrival order.
-    const projecting: Array<{ index: number; inputs: ProjectionInput[] }> = [];
+    const projecting: Array<{ index: number; event: ProjectedEvent }> = [];
     const touched = new Map<string, { kind: EntityKind; id: string }>();
     for (const index of fresh) {
       const input = inputs[index]!;
       const event = input.event;
       const kind = event?.kind ?? null;
       if (!insertedHashes.has(input.bodyHash) || input.status !== 'accepted' || !event || !kind) continue;
-      const projection = projectionInputs({ ...event, id: input.id, kind });
-      projecting.push({ index, inputs: projection });
-      for (const p of projection) {
-        const id = p.mode === 'full' ? p.entity.id : p.ref.id;
-        touched.set(entityKey(p.kind, id), { kind: p.kind, id });
-      }
+      const projected: ProjectedEvent = { ...event, id: input.id, kind };
+      projecting.push({ index, event: projected });
+      for (const t of entitiesTouched(projected)) touched.set(snapshotKey(t.kind, t.id), t);
     }
 
     const jobsOf = new Map<number, number>();
@@ -429,42 +420,23 @@ export class PostgresStore implements Store {
       const current = new Map<string, EntitySnapshot>();
       for (const row of currentRows.rows) {
         const snapshot = entityFromRow(row);
-        current.set(entityKey(snapshot.kind, snapshot.id), snapshot);
+        current.set(snapshotKey(snapshot.kind, snapshot.id), snapshot);
       }
 
       // The projection, event by event in arrival order, as one-by-one ingests would run it.
       const dirty = new Set<string>();
       const requests: Array<JobRequest & { now: number }> = [];
-      for (const { index, inputs: projection } of projecting) {
+      for (const { index, event } of projecting) {
         const input = inputs[index]!;
-        const changed = new Map<string, { kind: EntityKind; id: string; priority: number }>();
-        for (const p of projection) {
-          const id = p.mode === 'full' ? p.entity.id : p.ref.id;
-          const key = entityKey(p.kind, id);
-          const next = project(current.get(key) ?? null, p, input.receivedAt);
-          if (next) {
-            current.set(key, next);
-            dirty.add(key);
-            if (needsSync(next))
-              changed.set(key, { kind: next.kind, id: next.id, priority: jobPriority(next) });
-          }
-        }
-        let jobs = 0;
-        for (const entity of changed.values()) {
-          for (const connector of input.jobConnectors[entity.kind] ?? []) {
-            requests.push({
-              connector,
-              kind: entity.kind,
-              entityId: entity.id,
-              eventId: input.id,
-              runAt: input.receivedAt,
-              priority: entity.priority,
-              now: input.receivedAt,
-            });
-            jobs += 1;
-          }
-        }
-        jobsOf.set(index, jobs);
+        const outcome = projectEvent({
+          event,
+          current,
+          jobConnectors: input.jobConnectors,
+          receivedAt: input.receivedAt,
+        });
+        for (const snapshot of outcome.changed) dirty.add(snapshotKey(snapshot.kind, snapshot.id));
+        for (const job of outcome.jobs) requests.push({ ...job, now: input.receivedAt });
+        jobsOf.set(index, outcome.jobs.length);
       }
       // One statement for every changed entity, in key order (the locks are held already).
       const written = [...dirty].sort().map((key) => current.get(key)!);

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { entitiesTouched, type ProjectedEvent, projectEvent, snapshotKey } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
-import { jobPriority } from '../../core/priority.ts';
-import { type EntitySnapshot, needsSync, project, projectionInputs } from '../../core/projection.ts';
+import type { EntitySnapshot } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
@@ -189,31 +189,20 @@ export class SqliteStore implements Store {
     );
     let jobs = 0;
     if (input.status === 'accepted' && event?.kind) {
-      const changed: Array<{ kind: EntityKind; id: string; priority: number }> = [];
-      const inputs = projectionInputs({ ...event, id: input.id, kind: event.kind });
-      for (const projectionInput of inputs) {
-        const id = projectionInput.mode === 'full' ? projectionInput.entity.id : projectionInput.ref.id;
-        const row = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', projectionInput.kind, id);
-        const next = project(row ? entityFromRow(row) : null, projectionInput, input.receivedAt);
-        if (next) {
-          this.writeEntity(next);
-          if (needsSync(next)) changed.push({ kind: next.kind, id: next.id, priority: jobPriority(next) });
-        }
+      const projected: ProjectedEvent = { ...event, id: input.id, kind: event.kind };
+      const current = new Map<string, EntitySnapshot>();
+      for (const t of entitiesTouched(projected)) {
+        const row = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', t.kind, t.id);
+        if (row) current.set(snapshotKey(t.kind, t.id), entityFromRow(row));
       }
-      const requests: JobRequest[] = [];
-      for (const entity of changed) {
-        for (const connector of input.jobConnectors[entity.kind] ?? []) {
-          requests.push({
-            connector,
-            kind: entity.kind,
-            entityId: entity.id,
-            eventId: input.id,
-            runAt: input.receivedAt,
-            priority: entity.priority,
-          });
-        }
-      }
-      jobs = this.enqueueNow(requests, input.receivedAt);
+      const outcome = projectEvent({
+        event: projected,
+        current,
+        jobConnectors: input.jobConnectors,
+        receivedAt: input.receivedAt,
+      });
+      for (const snapshot of outcome.changed) this.writeEntity(snapshot);
+      jobs = this.enqueueNow(outcome.jobs, input.receivedAt);
     }
     return { id: input.id, duplicate: false, status: input.status, jobs };
   }

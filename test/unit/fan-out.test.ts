@@ -1,0 +1,115 @@
+/**
+ * The one projection-and-fan-out function both stores call: which changes cause jobs is decided
+ * here, once (the store conformance suite checks both stores persist what it returns).
+ */
+import { describe, expect, it } from 'vitest';
+import { entitiesTouched, type ProjectedEvent, projectEvent, snapshotKey } from '../../src/core/fan-out.ts';
+import type { EntitySnapshot } from '../../src/core/projection.ts';
+
+const JOBS = { employee: ['google-workspace', 'hubspot'], product: ['hubspot'] };
+
+function productEvent(ts: string, change: Record<string, unknown> = {}): ProjectedEvent {
+  return {
+    id: `evt-${ts}`,
+    type: 'product.assigned',
+    kind: 'product',
+    timestampMs: Date.parse(ts),
+    entities: [
+      { id: 'prod-1', status: 'Deployed', employee: { id: 'emp-1', email: 'a@example.com' }, ...change },
+    ],
+  };
+}
+
+describe('projectEvent', () => {
+  it('names every entity an event touches, references included', () => {
+    expect(entitiesTouched(productEvent('2024-09-01T00:00:00Z'))).toEqual([
+      { kind: 'product', id: 'prod-1' },
+      { kind: 'employee', id: 'emp-1' },
+    ]);
+  });
+
+  it('a changed entity known in full gets one job per connector of its kind; a reference gets none', () => {
+    const current = new Map<string, EntitySnapshot>();
+    const out = projectEvent({
+      event: productEvent('2024-09-01T00:00:00Z'),
+      current,
+      jobConnectors: JOBS,
+      receivedAt: 5,
+    });
+    expect(out.changed.map((s) => `${s.kind}:${s.id}`)).toEqual(['product:prod-1', 'employee:emp-1']);
+    expect(out.jobs).toEqual([
+      {
+        connector: 'hubspot',
+        kind: 'product',
+        entityId: 'prod-1',
+        eventId: 'evt-2024-09-01T00:00:00Z',
+        runAt: 5,
+        priority: 0,
+      },
+    ]);
+    expect(current.get(snapshotKey('employee', 'emp-1'))?.ts).toBeNull();
+  });
+
+  it('an older or identical event changes nothing and causes no job', () => {
+    const current = new Map<string, EntitySnapshot>();
+    projectEvent({
+      event: productEvent('2024-09-02T00:00:00Z'),
+      current,
+      jobConnectors: JOBS,
+      receivedAt: 1,
+    });
+    const older = projectEvent({
+      event: productEvent('2024-09-01T00:00:00Z', { status: 'Shipped' }),
+      current,
+      jobConnectors: JOBS,
+      receivedAt: 2,
+    });
+    expect(older).toEqual({ changed: [], jobs: [] });
+    const same = projectEvent({
+      event: productEvent('2024-09-02T00:00:00Z'),
+      current,
+      jobConnectors: JOBS,
+      receivedAt: 3,
+    });
+    expect(same.jobs).toEqual([]);
+    expect(current.get(snapshotKey('product', 'prod-1'))?.data.status).toBe('Deployed');
+  });
+
+  it('an offboarded employee gets destructive-priority jobs for every connector of employees', () => {
+    const out = projectEvent({
+      event: {
+        id: 'evt-off',
+        type: 'employee.offboarded',
+        kind: 'employee',
+        timestampMs: 1,
+        entities: [{ id: 'emp-1', status: 'offboarded' }],
+      },
+      current: new Map(),
+      jobConnectors: JOBS,
+      receivedAt: 9,
+    });
+    expect(out.jobs.map((j) => [j.connector, j.priority])).toEqual([
+      ['google-workspace', 10],
+      ['hubspot', 10],
+    ]);
+  });
+
+  it('runs a batch in arrival order on one map, as one-by-one ingests would', () => {
+    const current = new Map<string, EntitySnapshot>();
+    const a = projectEvent({
+      event: productEvent('2024-09-01T00:00:00Z'),
+      current,
+      jobConnectors: JOBS,
+      receivedAt: 1,
+    });
+    const b = projectEvent({
+      event: productEvent('2024-09-03T00:00:00Z', { status: 'Shipped' }),
+      current,
+      jobConnectors: JOBS,
+      receivedAt: 2,
+    });
+    expect(a.jobs).toHaveLength(1);
+    expect(b.jobs.map((j) => j.eventId)).toEqual(['evt-2024-09-03T00:00:00Z']);
+    expect(current.get(snapshotKey('product', 'prod-1'))?.data.status).toBe('Shipped');
+  });
+});
