@@ -1,5 +1,6 @@
 /** The Snipe-IT connector's manifest: what the core knows of it before loading its code. */
 import { defineManifest, type OpEffect } from '../../src/connector/manifest.ts';
+import { budgetKey } from '../../src/sync/shared-limiter.ts';
 import { snipeItConfig } from './config.ts';
 import { snipeItCost } from './cost.ts';
 import type { SnipeOpType } from './model.ts';
@@ -25,7 +26,13 @@ export default defineManifest({
       problems.push('snipeit.modelId: set SNIPEIT_MODEL_ID (the model of created assets) to enable snipe-it');
     return problems;
   },
-  rateLimit: (s) => ({ limit: s.callsPerMinute, intervalMs: 60_000 }),
+  // Snipe-IT throttles per API user (the token's): one budget per instance and token, shared by
+  // every growrk-sync instance on PostgreSQL.
+  rateLimit: (s) => ({
+    limit: s.callsPerMinute,
+    intervalMs: 60_000,
+    key: budgetKey('snipe-it', s.url, s.apiToken),
+  }),
   cost: snipeItCost,
   ops,
   load: async () => (await import('./index.ts')).default,
