@@ -14,6 +14,8 @@ const PAGE = 500;
 
 /** Ops that are one `users.patch` together. */
 const PATCH_OPS = new Set(['suspend', 'reactivate', 'link-external-id', 'update', 'close-suspension-record']);
+/** Ops that make no vendor call (they only write the offboarding timeline). */
+const LOCAL_OPS = new Set(['record-equipment']);
 /** Playbook steps that list items, then delete each: client method of the per-item delete. */
 const ITEM_STEPS: Record<string, string> = {
   'revoke-tokens': 'deleteToken',
@@ -25,7 +27,7 @@ function writes(plans: readonly Plan[], methods: ReadonlyMap<string, number>): n
   let calls = 0;
   for (const plan of plans) {
     if (plan.ops.some((op) => PATCH_OPS.has(op.type))) calls += 1;
-    for (const op of plan.ops) if (!PATCH_OPS.has(op.type)) calls += 1;
+    for (const op of plan.ops) if (!PATCH_OPS.has(op.type) && !LOCAL_OPS.has(op.type)) calls += 1;
   }
   for (const method of Object.values(ITEM_STEPS)) calls += methods.get(method) ?? 0;
   return calls;
@@ -33,7 +35,8 @@ function writes(plans: readonly Plan[], methods: ReadonlyMap<string, number>): n
 
 export const googleCost: CostModel<GoogleConfig> = {
   minimum: ({ kinds, applied, methods }) => ({
-    list: kinds.reduce((n, k) => n + pages(k.listed, PAGE), 0),
+    // Products are followed for the closing, never listed from Google: only users cost a listing.
+    list: kinds.filter((k) => k.kind === 'employee').reduce((n, k) => n + pages(k.listed, PAGE), 0),
     write: writes(applied, methods),
   }),
   floorMs: (minimum, { config }) =>

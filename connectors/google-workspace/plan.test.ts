@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/connector/types.ts';
+import { emptyTimeline, type OffboardingRecord } from '../../src/core/offboarding.ts';
 import { type EntitySnapshot, project, projectionInputs } from '../../src/core/projection.ts';
 import { parseEnvelope, parseJsonBody } from '../../src/growrk/envelope.ts';
 import { DEFAULT_SENSITIVE_FIELDS } from '../../src/growrk/privacy.ts';
@@ -172,6 +173,102 @@ describe('planEmployee', () => {
       config,
     });
     expect(plan.ops).toEqual([]);
+  });
+
+  it('hands over to the manager, else the fallback, and wipes devices, after the access cut', () => {
+    const on = { ...config, handover: true, wipeDevices: true };
+    const plan = planEmployee({
+      desired: snapshot('employee.offboarded'),
+      actual: actual(user()),
+      config: on,
+    });
+    expect(types(plan)).toEqual([
+      'suspend',
+      'sign-out',
+      'revoke-tokens',
+      'delete-app-passwords',
+      'invalidate-backup-codes',
+      'handover',
+      'wipe-devices',
+    ]);
+    const handover = plan.ops.find((op) => op.type === 'handover');
+    expect(handover?.args).toEqual({ run: null, to: 'maria.nunez@example.com', source: 'manager' });
+    expect(handover?.destructive).toBe(false);
+    const noManager = snapshot('employee.offboarded', (e) => {
+      delete e.manager;
+    });
+    const fallback = planEmployee({
+      desired: noManager,
+      actual: actual(user({ relations: [] })),
+      config: { ...on, handoverFallback: 'IT@example.com' },
+    });
+    expect(fallback.ops.find((op) => op.type === 'handover')?.args).toMatchObject({
+      to: 'it@example.com',
+      source: 'fallback',
+    });
+    const nobody = planEmployee({ desired: noManager, actual: actual(user({ relations: [] })), config: on });
+    expect(types(nobody)).not.toContain('handover');
+  });
+
+  it('plans the closing only once the playbook is done: records what blocks it, then closes once', () => {
+    const run = '2024-09-30T17:00:05.000Z';
+    const u = user({ suspended: true, suspensionReason: 'ADMIN', ...ours() });
+    const progress: PlaybookProgress = {
+      run,
+      done: ['sign-out', 'revoke-tokens', 'delete-app-passwords', 'invalidate-backup-codes'],
+    };
+    const closingConfig = { ...config, closing: true };
+    const laptop = (status: string, wiped: boolean): EntitySnapshot => ({
+      kind: 'product',
+      id: 'prod-777',
+      data: { id: 'prod-777', serialNumber: 'C02X', status, wiped, employee: { id: 'emp-12345' } },
+      ts: 0,
+      fieldTs: {},
+      eventId: 'evt-p',
+      eventType: 'product.statusChange',
+      updatedAt: 0,
+    });
+    const record = (over: Partial<OffboardingRecord> = {}): OffboardingRecord => ({
+      id: 'off_1',
+      connector: 'google-workspace',
+      employeeId: 'emp-12345',
+      status: 'open',
+      openedAt: 0,
+      closedAt: null,
+      updatedAt: 0,
+      timeline: { ...emptyTimeline('johndoe@example.com'), run },
+      ...over,
+    });
+    const planWith = (products: EntitySnapshot[], offboarding: OffboardingRecord, done = progress) =>
+      planEmployee({
+        desired: snapshot('employee.offboarded'),
+        actual: { ...actual(u, done), products, offboarding, readAt: 0 },
+        config: closingConfig,
+      });
+
+    const unfinished = planWith([laptop('Returned', true)], record(), { run, done: ['sign-out'] });
+    expect(types(unfinished)).not.toContain('close-offboarding');
+
+    const shipped = planWith([laptop('Shipped', false)], record());
+    expect(types(shipped)).toEqual(['record-equipment']);
+    expect(shipped.ops[0]?.args).toMatchObject({
+      reason: '1 product(s) not back: C02X (Shipped, not wiped)',
+    });
+    expect(shipped.notes.join(' ')).toMatch(/stays open: 1 product\(s\) not back/);
+    // Already recorded as it is: nothing to do.
+    const recorded = record({
+      timeline: {
+        ...record().timeline,
+        blockedBy: '1 product(s) not back: C02X (Shipped, not wiped)',
+        equipment: shipped.ops[0]?.args?.equipment as OffboardingRecord['timeline']['equipment'],
+      },
+    });
+    expect(planWith([laptop('Shipped', false)], recorded).ops).toEqual([]);
+
+    const back = planWith([laptop('Returned', true)], recorded);
+    expect(types(back)).toEqual(['close-offboarding']);
+    expect(back.ops[0]?.destructive).toBe(false);
+    expect(planWith([laptop('Returned', true)], record({ status: 'closed' })).ops).toEqual([]);
   });
 
   it('ignores progress of another suspension', () => {
@@ -352,6 +449,14 @@ describe('planEmployee', () => {
     expect(types(plan)).toEqual(['reactivate']);
     expect(plan.ops[0]?.destructive).toBe(true);
     expect(plan.ops[0]?.args).toEqual({ orgUnitPath: '/Engineering' });
+    // A rehire waits for a person's approval by default, whatever the budget.
+    expect(plan.ops[0]?.requiresApproval).toMatch(/^rehire: reactivating johndoe@example.com needs approval/);
+    const unguarded = planEmployee({
+      desired: snapshot('employee.created'),
+      actual: actual(u),
+      config: { ...config, rehireApproval: false },
+    });
+    expect(unguarded.ops[0]?.requiresApproval).toBeUndefined();
   });
 
   it('never reactivates a user someone else suspended', () => {
