@@ -229,9 +229,12 @@ describe('offboarding that finishes the job (handover, devices, equipment-gated 
     expect(shown.stdout).toMatch(/licence released at: 20\d\d-/);
   });
 
-  it('a legal hold on the laptop blocks the closing and the timeline says why', async () => {
-    const { service, env } = await start();
-    seedOffboardee(2);
+  it('a legal hold on the laptop blocks the closing and the timeline says why; then it archives and moves the user', async () => {
+    const { service, env } = await start({
+      GOOGLE_LICENCE_ARCHIVE_SKU_ID: '1010340001',
+      GOOGLE_CLOSING_ORG_UNIT: '/Former employees',
+    });
+    const { userId } = seedOffboardee(2);
     await deliver(
       service,
       laptopBody(2, '2024-09-20T10:00:00Z', { status: 'Returned', wiped: true, legalHoldStatus: 'active' }),
@@ -243,7 +246,7 @@ describe('offboarding that finishes the job (handover, devices, equipment-gated 
     });
     expect(held.blockedBy).toBe('legal hold on SER-2 (active)');
     expect(held.status).toBe('open');
-    expect(licenceHeld(2)).toBe(true);
+    expect(emu.state.licences.all().map((a) => [a.userId, a.skuId])).toEqual([[emailOf(2), SKU]]);
     const shown = await cli(['offboardings', 'show', held.id], env);
     expect(shown.stdout).toContain('waiting for:         legal hold on SER-2 (active)');
 
@@ -251,11 +254,15 @@ describe('offboarding that finishes the job (handover, devices, equipment-gated 
       service,
       laptopBody(2, '2024-10-01T10:00:00Z', { status: 'Returned', wiped: true, legalHoldStatus: 'none' }),
     );
-    await until(
-      'the offboarding to close once the hold is lifted',
-      async () => (await timeline(service, 'emp-2'))?.status === 'closed',
-    );
-    expect(licenceHeld(2)).toBe(false);
+    const closed = await until('the offboarding to close once the hold is lifted', async () => {
+      const t = await timeline(service, 'emp-2');
+      return t?.status === 'closed' ? t : null;
+    });
+    // The archive SKU instead of a release, and the closing unit.
+    expect(closed.licence).toBe('archived:1010340001');
+    expect(emu.state.licences.all().map((a) => [a.userId, a.skuId])).toEqual([[emailOf(2), '1010340001']]);
+    expect(emu.state.getUser(userId)?.orgUnitPath).toBe('/Former employees');
+    expect(licenceDeletes(2)).toEqual([]);
   });
 
   it('a rehire is held for approval; approving reactivates the account and cancels the closing', async () => {
