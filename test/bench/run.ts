@@ -1,9 +1,10 @@
 // `npm run bench [-- section...]`: prints figures measured side by side in one run.
-// Sections: ingest, offboarding, offboarding-quota, offboarding-backlog, postgres, hubspot, reconcile (default: all that exist).
+// Sections: ingest, offboarding, offboarding-quota, offboarding-backlog, offboarding-closing, postgres, hubspot, reconcile (default: all that exist).
 import { benchHubSpotBulk } from './hubspot-bulk.ts';
 import { benchIngest } from './ingest.ts';
 import { benchOffboarding } from './offboarding.ts';
 import { benchOffboardingBacklog } from './offboarding-backlog.ts';
+import { benchOffboardingClosing } from './offboarding-closing.ts';
 import { benchPostgres } from './postgres.ts';
 import { benchReconcile } from './reconcile.ts';
 
@@ -15,6 +16,8 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     benchOffboarding({ total: 100, concurrency: 16, single: 10, callsPerMinute: 600 }),
   // 100 offboardings one at a time, idle and behind 40,000 HubSpot asset syncs (lanes).
   'offboarding-backlog': () => benchOffboardingBacklog({ total: 100, backlog: 40_000 }),
+  // Calls per offboarding with handover, device wipe and the equipment-gated closing on.
+  'offboarding-closing': () => benchOffboardingClosing({ total: 100 }),
   postgres: () => benchPostgres(),
   hubspot: () => benchHubSpotBulk({ total: 10_000, limit: 190 }),
   reconcile: () => benchReconcile(),
