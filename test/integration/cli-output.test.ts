@@ -28,6 +28,12 @@ describe('--json errors', () => {
       text: RegExp;
     }> = [
       { argv: ['events', 'show', 'evt_nope'], code: 1, error: 'NOT_FOUND', text: /no event evt_nope/ },
+      {
+        argv: ['offboardings', 'show', 'emp-nope'],
+        code: 1,
+        error: 'NOT_FOUND',
+        text: /no offboarding emp-nope/,
+      },
       { argv: ['events', 'list', '--limit', 'x'], code: 2, error: 'USAGE', text: /--limit must be/ },
       { argv: ['reconcile'], code: 2, error: 'CONFIG_INVALID', text: /no connector is enabled/ },
       { argv: ['events', 'list'], env: { PORT: 'nope' }, code: 2, error: 'CONFIG_INVALID', text: /port/i },

@@ -38,10 +38,7 @@ export const offboardingsCommand: Command = async (argv, ctx) => {
     }
     const id = positionals[0] ?? '';
     const record = await findOffboarding(store, id);
-    if (!record) {
-      ctx.err(`no offboarding ${id}`);
-      return EXIT.failure;
-    }
+    if (!record) throw new SyncError('NOT_FOUND', `no offboarding ${id}`);
     const view = offboardingView(record);
     if (values.json) ctx.out(JSON.stringify(view));
     else printOne(ctx, view);
