@@ -81,6 +81,30 @@ export class Timeline {
   }
 }
 
+/** Records why the closing waits (equipment out, legal hold), as the plan found it. */
+export async function recordEquipment(
+  timeline: Timeline,
+  run: string,
+  reason: string,
+  equipment: unknown,
+): Promise<void> {
+  const record = await timeline.of(run);
+  record.timeline.blockedBy = reason;
+  if (Array.isArray(equipment)) record.timeline.equipment = equipment;
+  timeline.touch();
+}
+
+/** A rehire cancels the closing that was waiting for the equipment. */
+export async function cancelOnRehire(timeline: Timeline, now: number): Promise<void> {
+  const latest = await timeline.latest();
+  if (latest?.status !== 'open') return;
+  latest.status = 'cancelled';
+  latest.closedAt = now;
+  latest.timeline.cancelledReason = 'rehired: account reactivated';
+  latest.timeline.steps.push({ step: 'reactivate', at: timeline.now() });
+  timeline.touch();
+}
+
 /** What a handover step came to: done, or a transfer still under way (poll again later). */
 export type HandoverResult = 'completed' | 'pending';
 

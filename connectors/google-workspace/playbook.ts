@@ -16,7 +16,14 @@ import {
   type SuspensionRecord,
   stateKeys,
 } from './model.ts';
-import { runClose, runHandover, runWipe, Timeline } from './offboarding-steps.ts';
+import {
+  cancelOnRehire,
+  recordEquipment,
+  runClose,
+  runHandover,
+  runWipe,
+  Timeline,
+} from './offboarding-steps.ts';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -137,6 +144,33 @@ export async function applyPlan(
   }
 }
 
+/** What one apply carries from op to op. */
+interface ApplyRun {
+  ctx: GoogleContext;
+  plan: Plan;
+  timeline: Timeline;
+  userId: string | null;
+  progress: PlaybookProgress | null;
+  /** The run a `suspend` in this plan started (for steps planned with `run: null`). */
+  startedRun: PlaybookRun | null;
+  done: string[];
+  skipped: string[];
+  recheckAfterMs: number | undefined;
+  /** Plan again after this apply (the closing follows the playbook's last step). */
+  again: boolean;
+}
+
+function requireUser(r: ApplyRun, op: PlannedOp): string {
+  if (!r.userId) throw new SyncError('INTERNAL', `google-workspace: op ${op.type} has no target user`);
+  return r.userId;
+}
+
+function runOf(r: ApplyRun, op: PlannedOp): PlaybookRun {
+  const run = stringArg(op.args ?? {}, 'run') ?? r.startedRun;
+  if (run === null) throw new SyncError('INTERNAL', `google-workspace: ${op.type} belongs to no suspension`);
+  return run;
+}
+
 /**
  * Carries out the ops. With `urgentFirst`, it returns right after a suspension when more ops
  * follow (`more: true`): the playbook is planned again and run in a job of its own. A transfer
@@ -149,165 +183,175 @@ async function applyOps(
   options: ApplyOptions,
   timeline: Timeline,
 ): Promise<ApplyReport> {
-  const done: string[] = [];
-  let recheckAfterMs: number | undefined;
-  let again = false;
-  const skipped: string[] = [];
-  let userId = plan.target?.id ?? null;
-  const schema = ctx.config.customSchema;
-  let progress: PlaybookProgress | null = userId ? await loadProgress(ctx, userId) : null;
-  /** The run a `suspend` in this plan started (for steps planned with `run: null`). */
-  let startedRun: PlaybookRun | null = null;
-  const now = () => new Date(ctx.now()).toISOString();
-  const requireUser = (op: PlannedOp): string => {
-    if (!userId) throw new SyncError('INTERNAL', `google-workspace: op ${op.type} has no target user`);
-    return userId;
+  const userId = plan.target?.id ?? null;
+  const r: ApplyRun = {
+    ctx,
+    plan,
+    timeline,
+    userId,
+    progress: userId ? await loadProgress(ctx, userId) : null,
+    startedRun: null,
+    done: [],
+    skipped: [],
+    recheckAfterMs: undefined,
+    again: false,
   };
-
   for (const [index, op] of plan.ops.entries()) {
-    const args = op.args ?? {};
     if (isPlaybookStep(op.type)) {
-      const id = requireUser(op);
-      const run = stringArg(args, 'run') ?? startedRun;
-      if (run === null)
-        throw new SyncError('INTERNAL', `google-workspace: step ${op.type} belongs to no suspension`);
-      const current: PlaybookProgress = progress?.run === run ? progress : { run, done: [] };
-      if (current.done.includes(op.type)) {
-        skipped.push(op.type);
-        continue;
-      }
-      const email = plan.target?.email ?? plan.target?.label ?? '';
-      const result = await runStep(ctx, op.type, { userId: id, email, run, args }, timeline);
-      if (result === 'pending') {
-        recheckAfterMs = ctx.config.handoverPoll;
-        done.push(`${op.type} (transfer under way)`);
-        continue;
-      }
-      // The playbook's last step done here: the closing is planned in another pass.
-      if (ctx.config.closing && !plan.ops.slice(index + 1).some((o) => isPlaybookStep(o.type))) again = true;
-      progress = { run, done: [...current.done, op.type] };
-      await ctx.state.set(stateKeys.playbook(id), progress);
-      await timeline.step(run, op.type);
-      done.push(op.type);
-      ctx.logger.debug({ op: op.type, entityId: plan.entityId, userId: id }, 'playbook step done');
+      await applyStep(r, op, op.type, index);
       continue;
     }
-    switch (op.type) {
-      case 'create': {
-        const primaryEmail = stringArg(args, 'primaryEmail');
-        const givenName = stringArg(args, 'givenName');
-        const familyName = stringArg(args, 'familyName');
-        if (!primaryEmail || !givenName || !familyName)
-          throw new SyncError('INTERNAL', 'google-workspace: create op without an e-mail or a name');
-        const body: UserWrite = {
-          primaryEmail,
-          name: { givenName, familyName },
-          password: throwawayPassword(),
-          changePasswordAtNextLogin: true,
-        };
-        for (const key of ['externalIds', 'organizations', 'relations'] as const) {
-          const value = entriesArg(args, key);
-          if (value) body[key] = value;
-        }
-        userId = await ctx.client.insertUser(body);
-        await ctx.state.set(stateKeys.link(plan.entityId), userId);
-        break;
-      }
-      case 'link-external-id':
-      case 'update': {
-        const id = requireUser(op);
-        await ctx.client.patchUser(id, identityBody(args));
-        if (args.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
-        break;
-      }
-      case 'suspend': {
-        const id = requireUser(op);
-        const suspendedAt = now();
-        const record: SuspensionRecord = { ...recordArg(args), suspendedAt };
-        const body: UserWrite = {
-          ...identityBody(args),
-          suspended: true,
-          customSchemas: { [schema]: { ...record } },
-        };
-        const ou = stringArg(args, 'orgUnitPath');
-        if (ou) body.orgUnitPath = ou;
-        const written = await ctx.client.patchUser(id, body);
-        if (body.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
-        startedRun = suspendedAt;
-        await timeline.of(suspendedAt, suspendedAt);
-        await timeline.step(suspendedAt, 'suspend');
-        progress = {
-          run: suspendedAt,
-          done: [],
-          fresh: { at: ctx.now(), user: withRecord(written, schema, record) },
-        };
-        await ctx.state.set(stateKeys.playbook(id), progress);
-        break;
-      }
-      case 'reactivate': {
-        const id = requireUser(op);
-        const body: UserWrite = { suspended: false, customSchemas: { [schema]: { reactivatedAt: now() } } };
-        const ou = stringArg(args, 'orgUnitPath');
-        if (ou) body.orgUnitPath = ou;
-        await ctx.client.patchUser(id, body);
-        progress = null;
-        await ctx.state.delete(stateKeys.playbook(id));
-        const latest = await timeline.latest();
-        if (latest?.status === 'open') {
-          // A rehire cancels the closing that was waiting for the equipment.
-          latest.status = 'cancelled';
-          latest.closedAt = ctx.now();
-          latest.timeline.cancelledReason = 'rehired: account reactivated';
-          latest.timeline.steps.push({ step: 'reactivate', at: timeline.now() });
-          timeline.touch();
-        }
-        break;
-      }
-      case 'close-offboarding':
-      case 'record-equipment': {
-        const run = stringArg(args, 'run') ?? startedRun;
-        if (!run) throw new SyncError('INTERNAL', `google-workspace: ${op.type} belongs to no suspension`);
-        const reason = stringArg(args, 'reason') ?? '';
-        if (op.type === 'record-equipment') {
-          const record = await timeline.of(run);
-          record.timeline.blockedBy = reason;
-          if (Array.isArray(args.equipment)) record.timeline.equipment = args.equipment;
-          timeline.touch();
-          break;
-        }
-        const closed = await runClose(ctx, timeline, {
-          run,
-          userId: requireUser(op),
-          email: plan.target?.email ?? '',
-          reason,
-          equipment: args.equipment,
-        });
-        if (closed === 'already') {
-          skipped.push(op.type);
-          continue;
-        }
-        await timeline.step(run, 'close');
-        break;
-      }
-      case 'close-suspension-record':
-        await ctx.client.patchUser(requireUser(op), {
-          customSchemas: { [schema]: { reactivatedAt: now() } },
-        });
-        break;
-      default:
-        throw new SyncError('INTERNAL', `google-workspace: unknown op ${op.type}`);
+    if ((await applyOp(r, op)) === 'skipped') {
+      r.skipped.push(op.type);
+      continue;
     }
-    done.push(op.type);
-    ctx.logger.debug({ op: op.type, entityId: plan.entityId, userId }, 'op done');
+    r.done.push(op.type);
+    ctx.logger.debug({ op: op.type, entityId: plan.entityId, userId: r.userId }, 'op done');
     if (op.type === 'suspend' && options.urgentFirst && index < plan.ops.length - 1) {
-      return { done, skipped, targetId: userId, more: true };
+      return { done: r.done, skipped: r.skipped, targetId: r.userId, more: true };
     }
   }
   return {
-    done,
-    skipped,
-    targetId: userId,
-    ...(again && recheckAfterMs === undefined ? { more: true } : {}),
-    ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
+    done: r.done,
+    skipped: r.skipped,
+    targetId: r.userId,
+    ...(r.again && r.recheckAfterMs === undefined ? { more: true } : {}),
+    ...(r.recheckAfterMs !== undefined ? { recheckAfterMs: r.recheckAfterMs } : {}),
   };
+}
+
+/** One playbook step: skipped when recorded done for this run, else run and recorded. */
+async function applyStep(r: ApplyRun, op: PlannedOp, step: PlaybookStep, index: number): Promise<void> {
+  const { ctx, plan } = r;
+  const id = requireUser(r, op);
+  const run = runOf(r, op);
+  const current: PlaybookProgress = r.progress?.run === run ? r.progress : { run, done: [] };
+  if (current.done.includes(step)) {
+    r.skipped.push(step);
+    return;
+  }
+  const email = plan.target?.email ?? plan.target?.label ?? '';
+  const result = await runStep(ctx, step, { userId: id, email, run, args: op.args ?? {} }, r.timeline);
+  if (result === 'pending') {
+    r.recheckAfterMs = ctx.config.handoverPoll;
+    r.done.push(`${step} (transfer under way)`);
+    return;
+  }
+  // The playbook's last step done here: the closing is planned in another pass.
+  if (ctx.config.closing && !plan.ops.slice(index + 1).some((o) => isPlaybookStep(o.type))) r.again = true;
+  r.progress = { run, done: [...current.done, step] };
+  await ctx.state.set(stateKeys.playbook(id), r.progress);
+  await r.timeline.step(run, step);
+  r.done.push(step);
+  ctx.logger.debug({ op: step, entityId: plan.entityId, userId: id }, 'playbook step done');
+}
+
+/** Any other op; `skipped` when it found its work already done. */
+async function applyOp(r: ApplyRun, op: PlannedOp): Promise<'done' | 'skipped'> {
+  const { ctx, plan } = r;
+  const args = op.args ?? {};
+  const schema = ctx.config.customSchema;
+  const now = () => new Date(ctx.now()).toISOString();
+  switch (op.type) {
+    case 'create':
+      r.userId = await createUser(ctx, args);
+      await ctx.state.set(stateKeys.link(plan.entityId), r.userId);
+      return 'done';
+    case 'link-external-id':
+    case 'update': {
+      const id = requireUser(r, op);
+      await ctx.client.patchUser(id, identityBody(args));
+      if (args.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
+      return 'done';
+    }
+    case 'suspend':
+      await suspend(r, requireUser(r, op), args, now());
+      return 'done';
+    case 'reactivate': {
+      const id = requireUser(r, op);
+      const body: UserWrite = { suspended: false, customSchemas: { [schema]: { reactivatedAt: now() } } };
+      const ou = stringArg(args, 'orgUnitPath');
+      if (ou) body.orgUnitPath = ou;
+      await ctx.client.patchUser(id, body);
+      r.progress = null;
+      await ctx.state.delete(stateKeys.playbook(id));
+      await cancelOnRehire(r.timeline, ctx.now());
+      return 'done';
+    }
+    case 'record-equipment':
+      await recordEquipment(r.timeline, runOf(r, op), stringArg(args, 'reason') ?? '', args.equipment);
+      return 'done';
+    case 'close-offboarding': {
+      const run = runOf(r, op);
+      const closed = await runClose(ctx, r.timeline, {
+        run,
+        userId: requireUser(r, op),
+        email: plan.target?.email ?? '',
+        reason: stringArg(args, 'reason') ?? '',
+        equipment: args.equipment,
+      });
+      if (closed === 'already') return 'skipped';
+      await r.timeline.step(run, 'close');
+      return 'done';
+    }
+    case 'close-suspension-record':
+      await ctx.client.patchUser(requireUser(r, op), {
+        customSchemas: { [schema]: { reactivatedAt: now() } },
+      });
+      return 'done';
+    default:
+      throw new SyncError('INTERNAL', `google-workspace: unknown op ${op.type}`);
+  }
+}
+
+async function createUser(ctx: GoogleContext, args: Record<string, unknown>): Promise<string> {
+  const primaryEmail = stringArg(args, 'primaryEmail');
+  const givenName = stringArg(args, 'givenName');
+  const familyName = stringArg(args, 'familyName');
+  if (!primaryEmail || !givenName || !familyName)
+    throw new SyncError('INTERNAL', 'google-workspace: create op without an e-mail or a name');
+  const body: UserWrite = {
+    primaryEmail,
+    name: { givenName, familyName },
+    password: throwawayPassword(),
+    changePasswordAtNextLogin: true,
+  };
+  for (const key of ['externalIds', 'organizations', 'relations'] as const) {
+    const value = entriesArg(args, key);
+    if (value) body[key] = value;
+  }
+  return ctx.client.insertUser(body);
+}
+
+/**
+ * One patch: suspended, our record, the identity changes and the offboarding unit. Starts the
+ * run (progress and timeline), keeping the patched user for the next job's read.
+ */
+async function suspend(
+  r: ApplyRun,
+  id: string,
+  args: Record<string, unknown>,
+  suspendedAt: string,
+): Promise<void> {
+  const { ctx, plan } = r;
+  const schema = ctx.config.customSchema;
+  const record: SuspensionRecord = { ...recordArg(args), suspendedAt };
+  const body: UserWrite = {
+    ...identityBody(args),
+    suspended: true,
+    customSchemas: { [schema]: { ...record } },
+  };
+  const ou = stringArg(args, 'orgUnitPath');
+  if (ou) body.orgUnitPath = ou;
+  const written = await ctx.client.patchUser(id, body);
+  if (body.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
+  r.startedRun = suspendedAt;
+  await r.timeline.of(suspendedAt, suspendedAt);
+  await r.timeline.step(suspendedAt, 'suspend');
+  r.progress = {
+    run: suspendedAt,
+    done: [],
+    fresh: { at: ctx.now(), user: withRecord(written, schema, record) },
+  };
+  await ctx.state.set(stateKeys.playbook(id), r.progress);
 }
