@@ -101,7 +101,7 @@ async function rowOf(store: Store, event: StoredEvent): Promise<EventRow> {
 }
 
 /** Events scanned at most per request when a tab filters on outcomes. */
-const SCAN_LIMIT = 1000;
+const SCAN_LIMIT = 300;
 const PAGE = 100;
 
 /**
