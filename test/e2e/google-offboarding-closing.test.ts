@@ -265,6 +265,31 @@ describe('offboarding that finishes the job (handover, devices, equipment-gated 
     expect(licenceDeletes(2)).toEqual([]);
   });
 
+  it('a failed transfer is requested again; a completed one is never requested again', async () => {
+    const { service } = await start();
+    const { userId, managerId } = seedOffboardee(4);
+    emu.state.transfers.failNext(1);
+    await deliver(service, laptopBody(4, '2024-09-20T10:00:00Z', { status: 'Shipped' }));
+    await deliver(service, employeeBody('employee.offboarded', 4));
+    const t = await until('the handover to complete', async () => {
+      const v = await timeline(service, 'emp-4');
+      return v?.handover?.state === 'completed' && v.blockedBy ? v : null;
+    });
+    const transfers = emu.state.transfers.all();
+    expect(transfers.map((x) => [x.oldOwnerUserId, x.newOwnerUserId, x.overallTransferStatusCode])).toEqual([
+      [userId, managerId, 'failed'],
+      [userId, managerId, 'completed'],
+    ]);
+    expect(t.handover).toMatchObject({ attempts: 2, transferId: transfers[1]?.id, state: 'completed' });
+    // Later passes (a product event) find it completed and request nothing.
+    await deliver(service, laptopBody(4, '2024-10-01T10:00:00Z', { status: 'Returned', wiped: false }));
+    await until('the re-check', async () =>
+      (await timeline(service, 'emp-4'))?.blockedBy?.includes('Returned'),
+    );
+    await service.worker.idle();
+    expect(emu.state.transfers.all()).toHaveLength(2);
+  });
+
   it('a rehire is held for approval; approving reactivates the account and cancels the closing', async () => {
     const { service, env } = await start();
     const { userId } = seedOffboardee(3);
