@@ -108,6 +108,12 @@ export interface DirectoryClient {
   probeGroups(): Promise<void>;
   /** Service-account mode: asks the token endpoint for each scope alone, to name refused ones. */
   probeScopes(scopes: readonly string[]): Promise<ScopeProbe[]>;
+  /** `applications.list?maxResults=1` (Data Transfer): a cheap read with the data-transfer scope. */
+  probeTransfers(): Promise<void>;
+  /** `mobiledevices.list?maxResults=1`: a cheap read with the mobile-device scope. */
+  probeDevices(): Promise<void>;
+  /** `licenseAssignments.listForProductAndSku?maxResults=1`: a cheap read with the licensing scope. */
+  probeLicences(productId: string, skuId: string): Promise<void>;
   /** `users.get` of someone else (a handover recipient): their id, or null when there is no such user. */
   userIdOf(userKey: string): Promise<string | null>;
   /** `transfers.insert` of Drive (private and shared) and Calendar from one user to another. */
@@ -496,6 +502,33 @@ export function createDirectoryClient(input: {
     probeGroups: () =>
       call('groups.list', async () => {
         await api.groups.list({ customer, maxResults: 1, fields: 'groups(id)' });
+      }),
+
+    probeTransfers: () =>
+      call('applications.list', async () => {
+        await transfers.applications.list({
+          customerId: customer,
+          maxResults: 1,
+          fields: 'applications(id)',
+        });
+      }),
+
+    probeDevices: () =>
+      call('mobiledevices.list', async () => {
+        await api.mobiledevices.list({
+          customerId: customer,
+          maxResults: 1,
+          fields: 'mobiledevices(resourceId)',
+        });
+      }),
+
+    probeLicences: (productId, skuId) =>
+      call('licenseAssignments.listForProductAndSku', async () => {
+        const path = `${encodeURIComponent(productId)}/sku/${encodeURIComponent(skuId)}/users`;
+        const url = new URL(`apps/licensing/v1/product/${path}`, config.licensingRootUrl);
+        url.searchParams.set('customerId', customer);
+        url.searchParams.set('maxResults', '1');
+        await auth.request({ url: url.toString(), method: 'GET', retry: false });
       }),
 
     userIdOf: (userKey) =>

@@ -32,6 +32,9 @@ const SCOPE_PURPOSE: Record<string, string> = {
   [SCOPES.security]: 'sign users out and revoke their tokens, app passwords and backup codes',
   [SCOPES.schema]: 'read and create the custom schema that records suspensions',
   [SCOPES.group]: 'remove offboarded users from their groups',
+  [SCOPES.datatransfer]: "transfer an offboarded user's Drive and Calendar to their manager",
+  [SCOPES.mobileAction]: 'remove the work account from mobile devices',
+  [SCOPES.licensing]: 'release or switch the licence when an offboarding closes',
 };
 
 function grantAdvice(ctx: GoogleContext, scope: string): string {
@@ -142,7 +145,37 @@ export async function checkConnector(ctx: GoogleContext): Promise<CheckFinding[]
   );
   if (ctx.config.offboardRemoveGroups)
     await probe(ctx, SCOPES.group, () => ctx.client.probeGroups(), findings);
+  await checkOffboardingSteps(ctx, findings);
   return findings;
+}
+
+/** The handover, device wipe and licence steps that are on: their scopes, and the fallback recipient. */
+async function checkOffboardingSteps(ctx: GoogleContext, findings: CheckFinding[]): Promise<void> {
+  const { config, client } = ctx;
+  if (config.handover) {
+    await probe(ctx, SCOPES.datatransfer, () => client.probeTransfers(), findings);
+    const fallback = config.handoverFallback.trim();
+    if (fallback && (await client.userIdOf(fallback)) === null)
+      findings.push({
+        ok: false,
+        message: 'GOOGLE_OFFBOARD_HANDOVER_FALLBACK names no user of this directory.',
+      });
+  }
+  if (config.wipeDevices) await probe(ctx, SCOPES.mobileAction, () => client.probeDevices(), findings);
+  if (config.closing && config.licenceProductId) {
+    if (!config.licenceSkuId)
+      findings.push({
+        ok: false,
+        message: 'GOOGLE_LICENCE_PRODUCT_ID is set without GOOGLE_LICENCE_SKU_ID.',
+      });
+    else
+      await probe(
+        ctx,
+        SCOPES.licensing,
+        () => client.probeLicences(config.licenceProductId, config.licenceSkuId),
+        findings,
+      );
+  }
 }
 
 /** Creates the custom schema, or adds the fields it lacks; writes nothing when all is there. */

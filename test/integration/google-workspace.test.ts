@@ -441,7 +441,17 @@ describe('google-workspace connector against the Directory emulator', () => {
 
   it('check names a missing scope and the missing schema in plain words, without writing', async () => {
     emu.tokens.add({ token: 'narrow-token', scopes: new Set([SCOPE('user')]), principal: 'narrow' });
-    const h = await harness({ GOOGLE_ACCESS_TOKEN: 'narrow-token', GOOGLE_OFFBOARD_REMOVE_GROUPS: 'true' });
+    const h = await harness({
+      GOOGLE_ACCESS_TOKEN: 'narrow-token',
+      GOOGLE_OFFBOARD_REMOVE_GROUPS: 'true',
+      GOOGLE_OFFBOARD_HANDOVER: 'true',
+      GOOGLE_OFFBOARD_HANDOVER_FALLBACK: 'nobody@example.com',
+      GOOGLE_OFFBOARD_WIPE_DEVICES: 'true',
+      GOOGLE_OFFBOARD_CLOSING: 'true',
+      GOOGLE_LICENCE_PRODUCT_ID: 'Google-Apps',
+      GOOGLE_LICENCE_SKU_ID: '1010020027',
+      GOOGLE_LICENSING_ROOT_URL: emu.url,
+    });
     const { definition, ctx } = h.loaded;
     const findings = await definition.check(ctx);
     const problems = findings.filter((f) => !f.ok).map((f) => f.message);
@@ -450,6 +460,14 @@ describe('google-workspace connector against the Directory emulator', () => {
     );
     expect(problems.some((m) => m.startsWith(`Missing scope ${SCOPE('userschema')}`))).toBe(true);
     expect(problems.some((m) => m.startsWith(`Missing scope ${SCOPE('group')}`))).toBe(true);
+    // Each offboarding step that is on names its scope.
+    for (const [scope, purpose] of [
+      ['https://www.googleapis.com/auth/admin.datatransfer', 'transfer'],
+      ['https://www.googleapis.com/auth/admin.directory.device.mobile.action', 'mobile devices'],
+      ['https://www.googleapis.com/auth/apps.licensing', 'licence'],
+    ])
+      expect(problems.find((m) => m.startsWith(`Missing scope ${scope}`))).toContain(purpose);
+    expect(problems).toContain('GOOGLE_OFFBOARD_HANDOVER_FALLBACK names no user of this directory.');
     expect(findings.find((f) => f.ok)?.message).toContain(SCOPE('user'));
     expect(emu.recorder.writes()).toEqual([]);
 
