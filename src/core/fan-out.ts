@@ -6,14 +6,16 @@
  * claim priority.
  */
 import type { EntityKind } from '../growrk/types.ts';
+import type { OutcomeInput } from '../store/types.ts';
 import { jobPriority } from './priority.ts';
 import {
   type EntitySnapshot,
   needsSync,
   type ProjectionInput,
-  project,
+  projectInput,
   projectionInputs,
 } from './projection.ts';
+import { supersededOutcome } from './superseded.ts';
 
 /** The key of an entity in the snapshot map: `<kind>:<id>`. */
 export function snapshotKey(kind: EntityKind, id: string): string {
@@ -58,19 +60,29 @@ export function entitiesTouched(event: ProjectedEvent): Array<{ kind: EntityKind
 /**
  * Projects one event onto `current` (snapshots by {@link snapshotKey}; updated in place, so a
  * batch of events runs in arrival order as one-by-one ingests would) and returns the snapshots it
- * changed and the jobs they cause.
+ * changed, the jobs they cause, and the ledger rows of the entities it did not change because a
+ * newer event had been applied (`superseded`, naming that event), to write in the same commit.
+ * `clockSkewMs`: the skew the event's timestamp was checked with; a stored snapshot dated more than
+ * that after `receivedAt` came from a clock error and does not block the event (unset: trusted).
  */
 export function projectEvent(input: {
   event: ProjectedEvent;
   current: Map<string, EntitySnapshot>;
   jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
   receivedAt: number;
-}): { changed: EntitySnapshot[]; jobs: FanOutJob[] } {
+  clockSkewMs?: number | undefined;
+}): { changed: EntitySnapshot[]; jobs: FanOutJob[]; outcomes: OutcomeInput[] } {
+  const trustUntil = input.clockSkewMs === undefined ? undefined : input.receivedAt + input.clockSkewMs;
   const changed = new Map<string, EntitySnapshot>();
+  const outcomes: OutcomeInput[] = [];
   for (const p of projectionInputs(input.event)) {
     const t = touchedBy(p);
     const key = snapshotKey(t.kind, t.id);
-    const next = project(input.current.get(key) ?? null, p, input.receivedAt);
+    const { next, supersededBy } = projectInput(input.current.get(key) ?? null, p, input.receivedAt, {
+      trustUntil,
+    });
+    if (supersededBy && p.mode === 'full')
+      outcomes.push(supersededOutcome(p, supersededBy, input.receivedAt));
     if (!next) continue;
     input.current.set(key, next);
     changed.set(key, next);
@@ -90,5 +102,5 @@ export function projectEvent(input: {
       });
     }
   }
-  return { changed: [...changed.values()], jobs };
+  return { changed: [...changed.values()], jobs, outcomes };
 }

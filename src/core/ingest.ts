@@ -176,6 +176,7 @@ export class Ingestor implements WebhookReceiver {
         event,
         body: JSON.stringify(dropSensitive(json, this.options.dropFields)),
         jobConnectors: this.options.jobConnectors,
+        clockSkewMs: this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
       });
       return { ok: true, result, type: event.type };
     } catch (storeError) {

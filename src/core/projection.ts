@@ -14,7 +14,10 @@ export interface EntitySnapshot {
   ts: number | null;
   /** Fields set from embedded references, with the GroWrk timestamp each was set from. */
   fieldTs: Record<string, number>;
-  /** The event that last changed the snapshot. */
+  /**
+   * The full event behind `data` and `ts` (an event that only enriched it through a reference
+   * leaves it), or, while the entity is only known from references, the first that named it.
+   */
   eventId: string;
   eventType: string;
   /** Epoch ms of the last write. */
@@ -28,16 +31,98 @@ export type ProjectionInput =
 
 const REF_FIELDS = ['displayName', 'email'] as const;
 
+/** Statuses that clearly re-activate an offboarded person (a rehire); nothing else undoes an offboarding. */
+export const REACTIVATING_STATUSES: readonly string[] = ['active', 'rehired'];
+
+/** What one input does to a snapshot. */
+export interface Projected {
+  /** The new snapshot, or null when the input changes nothing. */
+  next: EntitySnapshot | null;
+  /**
+   * Set when a full input changes nothing because a newer event was applied already: that event
+   * (its id and GroWrk timestamp), which the ledger names as having superseded this one.
+   */
+  supersededBy: { eventId: string; ts: number } | null;
+}
+
+/** How a projection runs. */
+export interface ProjectOptions {
+  /**
+   * GroWrk timestamps after this (epoch ms) cannot be trusted: a stored snapshot or field dated
+   * later was set by a clock error (before such events were refused) and must not block newer
+   * events forever. Unset: every stored timestamp is trusted.
+   */
+  trustUntil?: number | undefined;
+}
+
 /**
  * Applies one input to the current snapshot (pure). Returns the new snapshot, or null when the
- * input changes nothing (older than what is there, or identical).
+ * input changes nothing; {@link projectInput} also says why.
  */
 export function project(
   current: EntitySnapshot | null,
   input: ProjectionInput,
   now: number,
+  options: ProjectOptions = {},
 ): EntitySnapshot | null {
-  return input.mode === 'full' ? projectFull(current, input, now) : projectRef(current, input, now);
+  return projectInput(current, input, now, options).next;
+}
+
+/**
+ * Applies one input to the current snapshot (pure). An older event never overwrites a newer one
+ * (it is superseded, naming the newer event); an identical one changes nothing; an offboarding is
+ * sticky (see {@link keepOffboarded}).
+ */
+export function projectInput(
+  current: EntitySnapshot | null,
+  input: ProjectionInput,
+  now: number,
+  options: ProjectOptions = {},
+): Projected {
+  // A reference enriches what is there; a snapshot from the future is undone by the next full event.
+  if (input.mode === 'ref') return { next: projectRef(current, input, now), supersededBy: null };
+  const trusted = trustedPart(current, options.trustUntil);
+  if (trusted?.ts != null && trusted.ts > input.ts) {
+    return { next: null, supersededBy: { eventId: trusted.eventId, ts: trusted.ts } };
+  }
+  return { next: projectFull(trusted, input, now), supersededBy: null };
+}
+
+/** The snapshot without the timestamps that cannot be trusted (a snapshot from the future). */
+function trustedPart(current: EntitySnapshot | null, trustUntil: number | undefined): EntitySnapshot | null {
+  if (current === null || trustUntil === undefined) return current;
+  const fieldTs = Object.fromEntries(Object.entries(current.fieldTs).filter(([, ts]) => ts <= trustUntil));
+  const ts = current.ts !== null && current.ts > trustUntil ? Number.NEGATIVE_INFINITY : current.ts;
+  if (ts === current.ts && Object.keys(fieldTs).length === Object.keys(current.fieldTs).length)
+    return current;
+  return { ...current, ts, fieldTs };
+}
+
+/** Whether a snapshot (or the data and type of an event) says the person is offboarded. */
+export function isOffboarded(entity: { data: GrowrkEntity; eventType: string }): boolean {
+  return entity.eventType === 'employee.offboarded' || statusOf(entity.data) === 'offboarded';
+}
+
+function statusOf(data: GrowrkEntity): string | undefined {
+  return typeof data.status === 'string' ? data.status.trim().toLowerCase() : undefined;
+}
+
+/**
+ * Offboarding is sticky: once the projection says a person is offboarded, a newer event undoes it
+ * only when it clearly re-activates them (status `active` or `rehired`). Any other newer employee
+ * event (a job title changed, a status left out or unclear) is merged, but the status stays
+ * offboarded. Returns the status to keep, or undefined when the event may set its own.
+ */
+export function keepOffboarded(
+  current: EntitySnapshot | null,
+  input: { kind: EntityKind; entity: GrowrkEntity; eventType: string },
+): string | undefined {
+  if (input.kind !== 'employee' || current === null || current.ts === null || !isOffboarded(current)) {
+    return undefined;
+  }
+  if (isOffboarded({ data: input.entity, eventType: input.eventType })) return undefined;
+  if (REACTIVATING_STATUSES.includes(statusOf(input.entity) ?? '')) return undefined;
+  return statusOf(current.data) === 'offboarded' ? String(current.data.status) : 'offboarded';
 }
 
 function projectFull(
@@ -45,11 +130,12 @@ function projectFull(
   input: Extract<ProjectionInput, { mode: 'full' }>,
   now: number,
 ): EntitySnapshot | null {
-  if (current?.ts != null && current.ts > input.ts) return null;
   const data: GrowrkEntity = { ...input.entity };
   if (input.eventType === 'employee.offboarded' && (data.status === undefined || data.status === null)) {
     data.status = 'offboarded';
   }
+  const kept = keepOffboarded(current, input);
+  if (kept !== undefined) data.status = kept;
   const fieldTs: Record<string, number> = {};
   for (const [field, ts] of Object.entries(current?.fieldTs ?? {})) {
     if (ts > input.ts && current?.data[field] !== undefined) {
@@ -90,14 +176,16 @@ function projectRef(
     }
   }
   if (!changed) return null;
+  // A snapshot set from a full event keeps naming that event: a reference only enriches it.
+  const source = current?.ts != null ? current : null;
   return {
     kind: 'employee',
     id: input.ref.id,
     data,
     ts: current?.ts ?? null,
     fieldTs,
-    eventId: input.eventId,
-    eventType: input.eventType,
+    eventId: source?.eventId ?? input.eventId,
+    eventType: source?.eventType ?? input.eventType,
     updatedAt: now,
   };
 }

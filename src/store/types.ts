@@ -40,6 +40,11 @@ export interface IngestInput {
   error?: { code: string; message: string } | null;
   /** For each entity kind, the connectors that get a sync job when an entity of that kind changes. */
   jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
+  /**
+   * The clock skew the event's timestamp was checked with: a stored snapshot dated more than this
+   * after `receivedAt` came from a clock error and does not block the event. Unset: trusted.
+   */
+  clockSkewMs?: number | undefined;
 }
 
 /** The answer to {@link Store.ingest}. */
@@ -116,7 +121,16 @@ export type JobFinish =
   | { state: 'dead'; error: { code: string; message: string } };
 
 /** Outcome of one sync of one entity for one event, as the ledger records it. */
-export type OutcomeResult = 'succeeded' | 'failed' | 'held' | 'protected' | 'skipped' | 'dry-run' | 'dead';
+export type OutcomeResult =
+  | 'succeeded'
+  | 'failed'
+  | 'held'
+  | 'protected'
+  | 'skipped'
+  | 'dry-run'
+  | 'dead'
+  /** The event changed nothing: a newer one had been applied (written by the projection, connector `-`). */
+  | 'superseded';
 
 export interface OutcomeInput {
   /** Null for work not caused by an event (reconciliation, approval). */

@@ -16,7 +16,7 @@ export interface EngineConfig {
 
 /** The result of syncing one entity with one connector. */
 export interface SyncResult {
-  result: Exclude<OutcomeResult, 'failed' | 'dead'>;
+  result: Exclude<OutcomeResult, 'failed' | 'dead' | 'superseded'>;
   summary: string;
   plan: Plan | null;
   /** Id of the held change, when held. */

@@ -426,6 +426,7 @@ export class PostgresStore implements Store {
       // The projection, event by event in arrival order, as one-by-one ingests would run it.
       const dirty = new Set<string>();
       const requests: Array<JobRequest & { now: number }> = [];
+      const ledger: OutcomeInput[] = [];
       for (const { index, event } of projecting) {
         const input = inputs[index]!;
         const outcome = projectEvent({
@@ -433,8 +434,10 @@ export class PostgresStore implements Store {
           current,
           jobConnectors: input.jobConnectors,
           receivedAt: input.receivedAt,
+          clockSkewMs: input.clockSkewMs,
         });
         for (const snapshot of outcome.changed) dirty.add(snapshotKey(snapshot.kind, snapshot.id));
+        ledger.push(...outcome.outcomes);
         for (const job of outcome.jobs) requests.push({ ...job, now: input.receivedAt });
         jobsOf.set(index, outcome.jobs.length);
       }
@@ -459,6 +462,7 @@ export class PostgresStore implements Store {
         );
       }
       await this.upsertJobsIn(c, requests);
+      await this.insertOutcomesIn(c, ledger);
     }
 
     // Answers in arrival order; a later copy of a body answers as the first one did.
@@ -934,29 +938,32 @@ export class PostgresStore implements Store {
   // --- outcomes ---------------------------------------------------------------------
 
   recordOutcomes(outcomes: readonly OutcomeInput[]): Promise<void> {
-    return this.op(async () => {
-      if (outcomes.length === 0) return;
-      const cols = (pick: (o: OutcomeInput) => unknown) => outcomes.map(pick);
-      await this.query(
-        `INSERT INTO outcomes (event_id, connector, kind, entity_id, result, summary, detail, error_code, error_message, at)
-         SELECT e, c, k, i, r, s, d, ec, em, a
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                       $8::text[], $9::text[], $10::bigint[]) WITH ORDINALITY AS t(e, c, k, i, r, s, d, ec, em, a, n)
-          ORDER BY n`,
-        [
-          cols((o) => o.eventId),
-          cols((o) => o.connector),
-          cols((o) => o.kind),
-          cols((o) => o.entityId),
-          cols((o) => o.result),
-          cols((o) => o.summary),
-          cols((o) => (o.detail === undefined ? null : JSON.stringify(o.detail))),
-          cols((o) => o.error?.code ?? null),
-          cols((o) => o.error?.message ?? null),
-          cols((o) => o.at),
-        ],
-      );
-    });
+    return this.op(() => this.insertOutcomesIn(this.pool, outcomes));
+  }
+
+  /** Inserts ledger rows in one statement, in order (on `c`: inside a transaction, or the pool). */
+  private async insertOutcomesIn(c: Queryable, outcomes: readonly OutcomeInput[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const cols = (pick: (o: OutcomeInput) => unknown) => outcomes.map(pick);
+    await c.query(
+      `INSERT INTO outcomes (event_id, connector, kind, entity_id, result, summary, detail, error_code, error_message, at)
+       SELECT e, c, k, i, r, s, d, ec, em, a
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::bigint[]) WITH ORDINALITY AS t(e, c, k, i, r, s, d, ec, em, a, n)
+        ORDER BY n`,
+      [
+        cols((o) => o.eventId),
+        cols((o) => o.connector),
+        cols((o) => o.kind),
+        cols((o) => o.entityId),
+        cols((o) => o.result),
+        cols((o) => o.summary),
+        cols((o) => (o.detail === undefined ? null : JSON.stringify(o.detail))),
+        cols((o) => o.error?.code ?? null),
+        cols((o) => o.error?.message ?? null),
+        cols((o) => o.at),
+      ],
+    );
   }
 
   listOutcomes(filter: { eventId?: string; connector?: string; limit?: number }): Promise<Outcome[]> {

@@ -200,8 +200,10 @@ export class SqliteStore implements Store {
         current,
         jobConnectors: input.jobConnectors,
         receivedAt: input.receivedAt,
+        clockSkewMs: input.clockSkewMs,
       });
       for (const snapshot of outcome.changed) this.writeEntity(snapshot);
+      this.insertOutcomes(outcome.outcomes);
       jobs = this.enqueueNow(outcome.jobs, input.receivedAt);
     }
     return { id: input.id, duplicate: false, status: input.status, jobs };
@@ -532,24 +534,27 @@ export class SqliteStore implements Store {
   // --- outcomes ---------------------------------------------------------------------
 
   recordOutcomes(outcomes: readonly OutcomeInput[]): Promise<void> {
-    return this.committer.run(() => {
-      for (const o of outcomes) {
-        this.run(
-          `INSERT INTO outcomes (event_id, connector, kind, entity_id, result, summary, detail, error_code, error_message, at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          o.eventId,
-          o.connector,
-          o.kind,
-          o.entityId,
-          o.result,
-          o.summary,
-          o.detail === undefined ? null : JSON.stringify(o.detail),
-          o.error?.code ?? null,
-          o.error?.message ?? null,
-          o.at,
-        );
-      }
-    });
+    return this.committer.run(() => this.insertOutcomes(outcomes));
+  }
+
+  /** Inserts ledger rows (inside the caller's commit). */
+  private insertOutcomes(outcomes: readonly OutcomeInput[]): void {
+    for (const o of outcomes) {
+      this.run(
+        `INSERT INTO outcomes (event_id, connector, kind, entity_id, result, summary, detail, error_code, error_message, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        o.eventId,
+        o.connector,
+        o.kind,
+        o.entityId,
+        o.result,
+        o.summary,
+        o.detail === undefined ? null : JSON.stringify(o.detail),
+        o.error?.code ?? null,
+        o.error?.message ?? null,
+        o.at,
+      );
+    }
   }
 
   async listOutcomes(filter: { eventId?: string; connector?: string; limit?: number }): Promise<Outcome[]> {
