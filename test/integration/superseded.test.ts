@@ -67,16 +67,16 @@ describe.each(harnesses)('the projection ledger on the $name store', (harness) =
       }
       superseded += 1;
       expect(rows).toHaveLength(1);
-      const [row] = rows;
+      const row = rows[0]!;
       expect(row).toMatchObject({
         connector: '-',
         kind: 'employee',
         entityId: 'emp-1',
         result: 'superseded',
       });
-      const by = (row?.detail as { supersededBy: string }).supersededBy;
+      const by = (row.detail as { supersededBy: string }).supersededBy;
       expect(tsOf.get(by)).toBeGreaterThan(input.event!.timestampMs);
-      expect(row?.summary).toContain(`superseded by ${by}`);
+      expect(row.summary).toContain(`superseded by ${by}`);
     }
     expect(superseded).toBeGreaterThan(0);
     expect(superseded + (job?.eventIds.length ?? 0)).toBe(20);
