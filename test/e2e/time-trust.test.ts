@@ -13,7 +13,14 @@ import { createLogger } from '../../src/log.ts';
 import { type RunningService, startService } from '../../src/service.ts';
 import type { Job, Outcome } from '../../src/store/types.ts';
 import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-directory/index.ts';
-import { cli, employeeBody, postSigned, seedPerson, seedSchema } from '../helpers/google-offboarding.ts';
+import {
+  cli,
+  employeeBody,
+  postSigned,
+  seedPerson,
+  seedSchema,
+  until,
+} from '../helpers/google-offboarding.ts';
 import { postgresHarness, TEST_DATABASE_URL } from '../helpers/stores.ts';
 
 const SECRET = 'time-trust-secret';
@@ -215,7 +222,7 @@ describe.each(STORES)('superseded events on $name', (kind) => {
 
 describe.each(STORES)('sticky offboarding on $name', (kind) => {
   it('a newer update that only changes the job title keeps the person offboarded and suspended; a newer re-activation undoes it', async () => {
-    const { service } = await start(kind.url());
+    const { service, env } = await start(kind.url());
     seedSchema(emu);
     const user = seedPerson(emu, 1, {}, { linked: true });
     const offboarding = await postSigned(service.url, employeeBody('employee.offboarded', 1), SECRET);
@@ -246,7 +253,11 @@ describe.each(STORES)('sticky offboarding on $name', (kind) => {
     expect(outcomes.map((o) => o.result)).toEqual(['superseded']);
     expect(emu.state.getUser(user.id)).toMatchObject({ suspended: true });
 
-    // A newer event that clearly re-activates (a rehire): reactivated, since growrk-sync suspended it.
+    // No reactivation was ever planned for the merged update.
+    expect(await service.store.listHeld({})).toEqual([]);
+
+    // A newer event that clearly re-activates (a rehire) undoes the offboarding in the projection;
+    // the reactivation itself stays guarded (held for approval), and approving it reactivates.
     const rehired = employeeBody('employee.updated', 1, (employee, envelope) => {
       envelope.timestamp = '2024-11-01T09:00:00Z';
       employee.status = 'active';
@@ -254,6 +265,14 @@ describe.each(STORES)('sticky offboarding on $name', (kind) => {
     expect((await postSigned(service.url, rehired, SECRET)).status).toBe(200);
     await service.worker.idle();
     expect((await service.store.getEntity('employee', 'emp-1'))?.data.status).toBe('active');
-    expect(emu.state.getUser(user.id)).toMatchObject({ suspended: false });
+    const held = await service.store.listHeld({ status: 'held' });
+    expect(held.map((h) => h.entityId)).toEqual(['emp-1']);
+    expect(emu.state.getUser(user.id)).toMatchObject({ suspended: true });
+    const approved = await cli(['held', 'approve', held[0]?.id ?? ''], env);
+    expect(approved.code, approved.stderr).toBe(0);
+    await until(
+      'the approved reactivation to be applied',
+      () => emu.state.getUser(user.id)?.suspended === false,
+    );
   });
 });
