@@ -50,7 +50,7 @@ describe('projectEvent', () => {
     expect(current.get(snapshotKey('employee', 'emp-1'))?.ts).toBeNull();
   });
 
-  it('an older or identical event changes nothing and causes no job', () => {
+  it('an older or identical event changes nothing and causes no job; the older one is recorded as superseded', () => {
     const current = new Map<string, EntitySnapshot>();
     projectEvent({
       event: productEvent('2024-09-02T00:00:00Z'),
@@ -64,7 +64,17 @@ describe('projectEvent', () => {
       jobConnectors: JOBS,
       receivedAt: 2,
     });
-    expect(older).toEqual({ changed: [], jobs: [] });
+    expect(older).toMatchObject({ changed: [], jobs: [] });
+    expect(older.outcomes).toEqual([
+      expect.objectContaining({
+        eventId: 'evt-2024-09-01T00:00:00Z',
+        connector: '-',
+        kind: 'product',
+        entityId: 'prod-1',
+        result: 'superseded',
+        detail: expect.objectContaining({ supersededBy: 'evt-2024-09-02T00:00:00Z' }),
+      }),
+    ]);
     const same = projectEvent({
       event: productEvent('2024-09-02T00:00:00Z'),
       current,
@@ -72,6 +82,7 @@ describe('projectEvent', () => {
       receivedAt: 3,
     });
     expect(same.jobs).toEqual([]);
+    expect(same.outcomes).toEqual([]);
     expect(current.get(snapshotKey('product', 'prod-1'))?.data.status).toBe('Deployed');
   });
 
