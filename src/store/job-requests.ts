@@ -22,23 +22,34 @@ export function jobRequestsFor(
   }));
 }
 
-/** Replaying an event: a job for each of its entities and each connector. */
+/** The (kind, id) of each entity an event carried (`employee:emp-1`). */
+export function entitiesOf(event: StoredEvent): Array<{ kind: EntityKind; entityId: string }> {
+  return event.entityKeys.map((key) => {
+    const [kind, ...rest] = key.split(':');
+    return { kind: kind as EntityKind, entityId: rest.join(':') };
+  });
+}
+
+/**
+ * Replaying an event: a job for each of its entities and each connector, at the priority the
+ * entity's current snapshot gives (`priorityOf`; a replayed offboarding is destructive work).
+ */
 export function replayRequests(
   event: StoredEvent,
   connectors: readonly string[],
   runAt: number,
+  priorityOf: (kind: EntityKind, entityId: string) => number = () => 0,
 ): JobRequest[] {
-  return event.entityKeys.flatMap((key) => {
-    const [kind, ...rest] = key.split(':');
-    const entityId = rest.join(':');
-    return connectors.map((connector) => ({
+  return entitiesOf(event).flatMap(({ kind, entityId }) =>
+    connectors.map((connector) => ({
       connector,
-      kind: kind as EntityKind,
+      kind,
       entityId,
       eventId: event.id,
       runAt,
-    }));
-  });
+      priority: priorityOf(kind, entityId),
+    })),
+  );
 }
 
 /** Replaying dead jobs: each entity again, carrying its first event and its priority. */

@@ -1,3 +1,4 @@
+import { JOB_PRIORITY } from '../core/priority.ts';
 import { jobRequestsFor } from '../store/job-requests.ts';
 import type { HeldChange, Store } from '../store/types.ts';
 
@@ -55,8 +56,11 @@ export async function decideHeldChange(
       message: `${id}: rejected; nothing applied to ${entity} (${decided.connector})`,
     };
   }
-  // The job carries the held change's events, so their outcome ledger shows what happened.
-  const queued = await store.enqueueJobs(jobRequestsFor(decided, decided.eventIds, now));
+  // The job carries the held change's events, so their outcome ledger shows what happened; a
+  // held change is destructive, so it goes ahead of its lane's ordinary work.
+  const queued = await store.enqueueJobs(
+    jobRequestsFor(decided, decided.eventIds, now, JOB_PRIORITY.destructive),
+  );
   const warning = enabledConnectors.includes(decided.connector)
     ? ''
     : ` (warning: ${decided.connector} is not enabled in this configuration; a service with it enabled applies it)`;

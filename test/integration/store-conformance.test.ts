@@ -704,6 +704,29 @@ describe.each(harnesses)('$name store', (harness) => {
       ]);
     });
 
+    it('replays an offboarding, and a dead suspension, as destructive work', async () => {
+      const offboarded = input(
+        body('employee', '2024-06-02T00:00:00Z', [{ id: 'emp-7' }], 'employee.offboarded'),
+        T0,
+      );
+      await store.ingest(offboarded);
+      for (const j of await store.claimJobs({ owner: 'w', limit: 10, now: T0, leaseMs: 1000 })) {
+        await store.finishJob(
+          j.id,
+          'w',
+          { state: j.connector === 'hubspot' ? 'done' : 'dead', error: ERR },
+          T0 + 1,
+        );
+      }
+      expect(await store.replay({ eventId: offboarded.id, connectors: ['hubspot'] }, T0 + 2)).toBe(1);
+      expect(await store.replay({ deadJobs: true }, T0 + 3)).toBe(1);
+      const pending = await store.listJobs({ state: 'pending' });
+      expect(pending.map((j) => `${j.connector}=${j.priority}`).sort()).toEqual([
+        'google-workspace=10',
+        'hubspot=10',
+      ]);
+    });
+
     it('tells each lane when its next job is due', async () => {
       await store.enqueueJobs([job('a', 'e1', 'x1', T0 + 100), job('b', 'e2', 'x2', T0 + 50)]);
       expect(await store.nextJobAt()).toBe(T0 + 50);

@@ -3,9 +3,10 @@ import pg from 'pg';
 import { entitiesTouched, type ProjectedEvent, projectEvent, snapshotKey } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
+import { jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
-import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
+import { deadJobRequests, entitiesOf, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
   entityFromRow,
   entityKey,
@@ -928,7 +929,19 @@ export class PostgresStore implements Store {
         }
         const rows = await c.query<Row>('SELECT * FROM inbox WHERE id = $1', [target.eventId]);
         if (!rows.rows[0]) return 0;
-        return this.enqueueIn(c, replayRequests(eventFromRow(rows.rows[0]), target.connectors, now), now);
+        const event = eventFromRow(rows.rows[0]);
+        const targets = entitiesOf(event);
+        const snapshots = await c.query<Row>(
+          `SELECT e.* FROM entities e JOIN unnest($1::text[], $2::text[]) AS t(kind, id) ON e.kind = t.kind AND e.id = t.id`,
+          [targets.map((t) => t.kind), targets.map((t) => t.entityId)],
+        );
+        const priorities = new Map<string, number>();
+        for (const row of snapshots.rows) {
+          const snapshot = entityFromRow(row);
+          priorities.set(entityKey(snapshot.kind, snapshot.id), jobPriority(snapshot));
+        }
+        const priorityOf = (kind: EntityKind, id: string) => priorities.get(entityKey(kind, id)) ?? 0;
+        return this.enqueueIn(c, replayRequests(event, target.connectors, now, priorityOf), now);
       });
       if (count > 0) this.wake();
       return count;

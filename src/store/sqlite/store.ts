@@ -4,6 +4,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { entitiesTouched, type ProjectedEvent, projectEvent, snapshotKey } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
+import { jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
 import type { EntityKind } from '../../growrk/types.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
@@ -527,7 +528,11 @@ export class SqliteStore implements Store {
       }
       const row = this.get('SELECT * FROM inbox WHERE id = ?', target.eventId);
       if (!row) return 0;
-      return this.enqueueNow(replayRequests(eventFromRow(row), target.connectors, now), now);
+      const priorityOf = (kind: EntityKind, id: string) => {
+        const entity = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', kind, id);
+        return entity ? jobPriority(entityFromRow(entity)) : 0;
+      };
+      return this.enqueueNow(replayRequests(eventFromRow(row), target.connectors, now, priorityOf), now);
     });
   }
 
