@@ -93,6 +93,24 @@ describe('configuration', () => {
     expect(message).not.toContain('u:p@h');
   });
 
+  it('reads per-connector lanes, and names a bad one by its variable', () => {
+    const lanes = loadConfig({
+      env: { WORKER_LANES: '{"hubspot":{"concurrency":3,"inFlight":400}}' },
+      cwd: '/nonexistent',
+    }).worker.lanes;
+    expect(lanes).toEqual({ hubspot: { concurrency: 3, inFlight: 400 } });
+    for (const [value, why] of [
+      ['{"salesforce":{"concurrency":2}}', '"salesforce" is not a known connector'],
+      ['{"hubspot":{"slots":2}}', '"hubspot.slots" is not a lane setting'],
+      ['{"hubspot":{"concurrency":0}}', '"hubspot.concurrency" must be a positive integer'],
+      ['[1]', 'must be a JSON object'],
+    ] as const) {
+      const message = problems({ WORKER_LANES: value });
+      expect(message).toContain('WORKER_LANES');
+      expect(message).toContain(why);
+    }
+  });
+
   it('requires credentials for enabled connectors', () => {
     const message = problems({ CONNECTORS: 'google-workspace,hubspot' });
     expect(message).toMatch(/GOOGLE_ACCESS_TOKEN, or GOOGLE_CREDENTIALS and GOOGLE_ADMIN_SUBJECT/);
