@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.ts';
 import { parseEnvelope } from '../../src/growrk/envelope.ts';
-import type { IngestInput, Store } from '../../src/store/types.ts';
+import { signBody } from '../../src/growrk/signature.ts';
+import type { IngestInput, Outcome, Store } from '../../src/store/types.ts';
+import { testApp } from '../helpers/app.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { postgresHarness, type StoreHarness, sqliteHarness } from '../helpers/stores.ts';
 
@@ -99,5 +101,44 @@ describe.each(harnesses)('the projection ledger on the $name store', (harness) =
       data: { jobTitle: 'Engineer' },
     });
     expect(await store.listOutcomes({ eventId: real.id })).toEqual([]);
+  });
+});
+
+describe('superseded in the admin JSON API', () => {
+  it('GET /api/events/ID of an overtaken event gives its superseded outcome, naming the newer event', async () => {
+    const token = 'a'.repeat(40);
+    const t = await testApp({ GROWRK_WEBHOOK_SECRET: 'api-secret', ADMIN_TOKEN: token });
+    try {
+      const post = async (timestamp: string, jobTitle: string): Promise<string> => {
+        const raw = update(timestamp, jobTitle, 0).body;
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/webhooks/growrk',
+          headers: { 'content-type': 'application/json', 'x-growrk-signature': signBody(raw, 'api-secret') },
+          payload: raw,
+        });
+        expect(res.statusCode).toBe(200);
+        return (res.json() as { id: string }).id;
+      };
+      const newer = await post('2024-10-02T00:00:00Z', 'Lead');
+      const older = await post('2024-10-01T00:00:00Z', 'Engineer');
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/api/events/${older}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.statusCode).toBe(200);
+      const { outcomes } = res.json() as { outcomes: Outcome[] };
+      expect(outcomes).toEqual([
+        expect.objectContaining({
+          eventId: older,
+          connector: '-',
+          result: 'superseded',
+          detail: expect.objectContaining({ supersededBy: newer }),
+        }),
+      ]);
+    } finally {
+      await t.close();
+    }
   });
 });
