@@ -12,6 +12,30 @@ import type { KindListing } from './types.ts';
 export type { Minimum } from '../connector/manifest.ts';
 export { windowFloorMs } from '../connector/manifest.ts';
 
+/**
+ * The plans submitted in a run, by shape (kind and op types: all a cost model reads), with how
+ * many had each shape: a few entries however many plans, kept page by page and in the checkpoint.
+ */
+export type PlanShapes = Record<string, { plan: Plan; count: number }>;
+
+/** Adds submitted plans to the shapes. */
+export function addShapes(shapes: PlanShapes, plans: readonly Plan[]): void {
+  for (const plan of plans) {
+    const ops = plan.ops.map((op) => ({ type: op.type, destructive: op.destructive, description: '' }));
+    const key = `${plan.kind}|${ops.map((op) => `${op.type}${op.destructive ? '!' : ''}`).join(',')}`;
+    const entry = (shapes[key] ??= {
+      plan: { connector: plan.connector, kind: plan.kind, entityId: '', target: null, ops, notes: [] },
+      count: 0,
+    });
+    entry.count += 1;
+  }
+}
+
+/** The plans the shapes stand for, as the cost models take them (each shape's plan repeated). */
+export function plansOf(shapes: Readonly<PlanShapes>): Plan[] {
+  return Object.values(shapes).flatMap(({ plan, count }) => new Array<Plan>(count).fill(plan));
+}
+
 /** The cost model's input for one connector's run, or null for a connector no manifest describes. */
 function costInput(
   connector: string,

@@ -1,8 +1,8 @@
 /**
  * The projection, read in pages, and the compact key index reconciliation matches target records
  * against: lookup key (`ext:<growrk id>`, `email:<e-mail>`) -> entity id, built from the
- * connector's `keysOfDesired`. Only keys and ids are kept, never snapshots: the snapshots are read
- * again by id when a listed record matches, so memory grows with the number of keys only.
+ * connector's `keysOfDesired`. Only key fingerprints and ids are kept, never snapshots: the
+ * snapshots are read again by id when a listed record matches.
  */
 import type { EntitySnapshot } from '../core/projection.ts';
 import type { EntityKind } from '../growrk/types.ts';
@@ -34,23 +34,46 @@ export interface KeyMatch {
   ordinal: number;
   entityId: string;
   rank: number;
+  /** The key that matched (to confirm against the entity's own keys). */
+  key: string;
 }
 
 /** Ranks kept per key (a key's position in `keysOfDesired`, capped). */
 const RANKS = 16;
 /** "Not matched yet" in the per-entity rank array. */
 const UNMATCHED = 255;
+/** An empty slot of the hash table. */
+const EMPTY = -1;
+
+/** Two independent 32-bit hashes of a key (FNV-1a and a multiply-rotate one): a 64-bit fingerprint. */
+function fingerprint(key: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < key.length; i += 1) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return [a >>> 0, b >>> 0];
+}
 
 /**
- * Lookup key -> entity, compactly: each entity gets an ordinal (its id stored once), each key maps
- * to `ordinal * 16 + rank` (a small integer, no string per value), and which entities a listed
- * record matched is one byte per entity. The rank of a key (its position in `keysOfDesired`, most
- * specific first) lets a record found by GroWrk id beat one found by e-mail.
+ * Lookup key -> entity, compactly: the keys are not kept, only a 64-bit fingerprint of each in an
+ * open-addressing table of typed arrays, mapping to `ordinal * 16 + rank` (about 12 bytes a key
+ * instead of a string and a map entry: a few MiB for 100,000 entities, not tens). Each entity's id
+ * is stored once, and which entities a listed record matched is one byte per entity. The rank of a
+ * key (its position in `keysOfDesired`, most specific first) lets a record found by GroWrk id beat
+ * one found by e-mail. A fingerprint can, in theory, collide: callers confirm a match against the
+ * entity's own keys ({@link KeyMatch.key}).
  */
 export class KeyIndex {
-  private readonly map = new Map<string, number>();
   private readonly ids: string[] = [];
   private matchedRanks = new Uint8Array(1024).fill(UNMATCHED);
+  private hashA = new Uint32Array(1024);
+  private hashB = new Uint32Array(1024);
+  private values = new Int32Array(1024).fill(EMPTY);
+  private size = 0;
 
   /** Entities indexed. */
   get entities(): number {
@@ -59,7 +82,7 @@ export class KeyIndex {
 
   /** Keys indexed. */
   get keys(): number {
-    return this.map.size;
+    return this.size;
   }
 
   /** Adds an entity's keys; a key already taken by another entity keeps its first owner. */
@@ -71,17 +94,51 @@ export class KeyIndex {
       this.matchedRanks = grown;
     }
     keys.forEach((key, rank) => {
-      if (!this.map.has(key)) this.map.set(key, ordinal * RANKS + Math.min(rank, RANKS - 1));
+      const [a, b] = fingerprint(key);
+      if (this.find(a, b) === EMPTY) this.insert(a, b, ordinal * RANKS + Math.min(rank, RANKS - 1));
     });
+  }
+
+  /** The slot value of a fingerprint, or EMPTY. */
+  private find(a: number, b: number): number {
+    const mask = this.values.length - 1;
+    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
+      const value = this.values[slot]!;
+      if (value === EMPTY) return EMPTY;
+      if (this.hashA[slot] === a && this.hashB[slot] === b) return value;
+    }
+  }
+
+  private insert(a: number, b: number, value: number): void {
+    if ((this.size + 1) * 10 > this.values.length * 7) this.grow();
+    const mask = this.values.length - 1;
+    let slot = a & mask;
+    while (this.values[slot] !== EMPTY) slot = (slot + 1) & mask;
+    this.hashA[slot] = a;
+    this.hashB[slot] = b;
+    this.values[slot] = value;
+    this.size += 1;
+  }
+
+  private grow(): void {
+    const [oldA, oldB, oldValues] = [this.hashA, this.hashB, this.values];
+    this.hashA = new Uint32Array(oldValues.length * 2);
+    this.hashB = new Uint32Array(oldValues.length * 2);
+    this.values = new Int32Array(oldValues.length * 2).fill(EMPTY);
+    this.size = 0;
+    for (let slot = 0; slot < oldValues.length; slot += 1) {
+      if (oldValues[slot] !== EMPTY) this.insert(oldA[slot]!, oldB[slot]!, oldValues[slot]!);
+    }
   }
 
   /** The first of `keys` that an entity has, or null. */
   match(keys: readonly string[]): KeyMatch | null {
     for (const key of keys) {
-      const value = this.map.get(key);
-      if (value === undefined) continue;
+      const [a, b] = fingerprint(key);
+      const value = this.find(a, b);
+      if (value === EMPTY) continue;
       const ordinal = Math.floor(value / RANKS);
-      return { ordinal, entityId: this.ids[ordinal]!, rank: value % RANKS };
+      return { ordinal, entityId: this.ids[ordinal]!, rank: value % RANKS, key };
     }
     return null;
   }
@@ -89,8 +146,9 @@ export class KeyIndex {
   /** The ordinal of an indexed entity, found through its own keys, or null (not indexed). */
   ordinalOf(entityId: string, keys: readonly string[]): number | null {
     for (const key of keys) {
-      const value = this.map.get(key);
-      if (value === undefined) continue;
+      const [a, b] = fingerprint(key);
+      const value = this.find(a, b);
+      if (value === EMPTY) continue;
       const ordinal = Math.floor(value / RANKS);
       if (this.ids[ordinal] === entityId) return ordinal;
     }
@@ -105,6 +163,11 @@ export class KeyIndex {
 
   setMatched(ordinal: number, rank: number): void {
     this.matchedRanks[ordinal] = rank;
+  }
+
+  /** Calls `visit` with every indexed entity id and its ordinal. */
+  forEachId(visit: (entityId: string, ordinal: number) => void): void {
+    this.ids.forEach(visit);
   }
 
   /** Entities a listed record matched. */

@@ -92,7 +92,12 @@ function connectorLines(c: ConnectorReport, dryRun: boolean): string[] {
   }
   const changes = [...c.changes].sort((a, b) => order(a) - order(b));
   for (const change of changes) lines.push(...changeLines(change, dryRun));
-  if (c.changes.length === 0) lines.push('  no changes: the target matches the projection');
+  if (c.changeCount > changes.length) {
+    lines.push(
+      `  ... ${plural(c.changeCount - changes.length, 'more change')} not shown (the counts below are exact; the outcome ledger has every one)`,
+    );
+  }
+  if (c.changeCount === 0) lines.push('  no changes: the target matches the projection');
   if (c.unknownTargets.count > 0) {
     lines.push(
       `  ? ${plural(c.unknownTargets.count, 'record')} unknown to GroWrk (reported, never changed): ${sample(c.unknownTargets)}`,
@@ -136,10 +141,7 @@ function sample(s: { count: number; sample: string[] }, max = 10, sep = ', '): s
 /** The `Plan: ...` line. */
 export function planLine(report: RunReport): string {
   const p = report.plan;
-  const steps = report.connectors
-    .flatMap((c) => c.changes)
-    .filter((ch) => ch.action === 'suspend' && !ch.protectedBy)
-    .reduce((n, ch) => n + ch.ops.filter((o) => o.destructive && o.type !== 'suspend').length, 0);
+  const steps = report.connectors.reduce((n, c) => n + c.playbookSteps, 0);
   const parts = [`${p.create} to create`, `${p.update} to update`, `${p.suspend} to suspend`];
   if (steps > 0) parts[2] += ` (with ${plural(steps, 'playbook step')})`;
   if (p.reactivate > 0) parts.push(`${p.reactivate} to reactivate`);
@@ -150,8 +152,10 @@ export function planLine(report: RunReport): string {
 /** The whole report as text lines. */
 export function renderReport(report: RunReport): string[] {
   const mode = report.dryRun ? 'dry run' : 'run';
+  const resumed =
+    report.resumed.length > 0 ? `, resumed from its checkpoint at ${report.resumed.join(', ')}` : '';
   const lines = [
-    `Reconciliation ${report.runId} (${mode}, ${report.trigger}, started ${report.startedAt})`,
+    `Reconciliation ${report.runId} (${mode}, ${report.trigger}, started ${report.startedAt}${resumed})`,
     '',
   ];
   for (const c of report.connectors) lines.push(...connectorLines(c, report.dryRun), '');

@@ -1,8 +1,12 @@
 /**
  * One reconciliation run (DESIGN section 1): under the leader lease, every enabled connector is
- * planned against a full listing of its target (connectors in parallel), the destructive budget is
- * decided for the run as a whole, and then (unless a dry run) the plans are applied through the
- * engine's shared guardrail/apply path. The run, its plan and its results are stored.
+ * planned against a full listing of its target (connectors in parallel), the plans going to the
+ * store page by page; the destructive budget is decided for the run as a whole; then the plans are
+ * read back, decided and (unless a dry run) applied page by page through the engine's shared
+ * guardrail/apply path, the run's checkpoint saved after each page. Memory holds the projection's
+ * key index and a page, whatever the size of the directory. A run that stopped while applying is
+ * resumed by the next run asking for the same thing (`checkpoint.ts`). The run, a bounded sample of
+ * its plan and its counts are stored.
  */
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/types.ts';
@@ -11,15 +15,17 @@ import { SyncError, toSyncError } from '../errors.ts';
 import type { Run, Store } from '../store/types.ts';
 import type { EngineConfig } from '../sync/engine.ts';
 import type { ConnectorRuntime } from '../sync/runtime.ts';
-import { applyDecisions } from './applier.ts';
 import { decideBudget } from './budget.ts';
-import { countChange, emptyCounts } from './changes.ts';
-import { minimumCalls, rateFloorMs } from './cost.ts';
-import { countsAgainstBudget, type Decision, decidePlans, heldIndex } from './decisions.ts';
+import { emptyCounts } from './changes.ts';
+import { type ConnectorCheckpoint, type RunCheckpoint, resumableRun } from './checkpoint.ts';
+import { minimumCalls, plansOf, rateFloorMs } from './cost.ts';
+import { countsAgainstBudget, type HeldIndex, heldIndex } from './decisions.ts';
 import { closeAbandonedRuns, describeHolder, type LeaseHolder, leaseHolder, takeLease } from './lease.ts';
-import { type ConnectorPlan, planConnector } from './planner.ts';
+import { applyInPages, type Recheck } from './pages.ts';
+import { entitiesInFlight, planConnector } from './planner.ts';
 import { NO_PROGRESS, type Progress } from './progress.ts';
 import { type RunConnector, runConnector } from './run-client.ts';
+import { emptyTally } from './tally.ts';
 import type { ConnectorReport, ReconcileRequest, ResultCounts, RunReport } from './types.ts';
 
 /** What a run needs. */
@@ -30,8 +36,10 @@ export interface ReconcileDeps {
   logger: Logger;
   now?: () => number;
   progress?: Progress;
-  /** Stops the run early (service shutdown); the run is then stored as failed. */
+  /** Stops the run early (service shutdown); the run is then stored as failed (and resumable). */
   signal?: AbortSignal;
+  /** Items applied per page (tests use small pages). */
+  pageSize?: number;
 }
 
 /** A run that ran, or one that did not because another run holds the lease. */
@@ -61,7 +69,8 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDeps):
     return { ran: false, holder, message: describeHolder(holder) };
   }
   const startedAt = now();
-  const run: Run = {
+  const resumed = resumableRun(await deps.store.listRuns(50), request, startedAt);
+  const run: Run = resumed?.run ?? {
     id: newId('run', startedAt),
     connector: request.connector ?? null,
     trigger: request.trigger,
@@ -74,12 +83,25 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDeps):
     errors: [],
   };
   try {
-    await deps.store.createRun(run);
+    if (resumed) {
+      resumed.checkpoint.resumedAt.push(startedAt);
+      await deps.store.updateRun(run.id, { status: 'running', finishedAt: null });
+      deps.logger.warn({ runId: run.id }, 'reconcile: resuming a run that stopped, from its checkpoint');
+    } else await deps.store.createRun(run);
     await closeAbandonedRuns(deps.store, run.id, startedAt);
+    await deps.store.clearRunItems(run.id);
     const signal = deps.signal ? AbortSignal.any([lease.signal, deps.signal]) : lease.signal;
     const counted = ids.map((id) => runConnector(deps.runtime.connectors.get(id)!));
     try {
-      const report = await execute({ request, deps, run, counted, signal, now });
+      const report = await execute({
+        request,
+        deps,
+        run,
+        counted,
+        signal,
+        now,
+        checkpoint: resumed?.checkpoint ?? null,
+      });
       await deps.store.updateRun(run.id, {
         status: report.status,
         finishedAt: now(),
@@ -87,6 +109,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDeps):
         result: { results: report.results, drift: report.drift },
         errors: report.errors,
       });
+      await deps.store.clearRunItems(null);
       return { ran: true, report };
     } catch (err) {
       const error = toSyncError(signal.aborted && signal.reason instanceof Error ? signal.reason : err);
@@ -110,12 +133,16 @@ async function execute(input: {
   counted: RunConnector[];
   signal: AbortSignal;
   now: () => number;
+  /** The checkpoint of the run being resumed, or null for a new run. */
+  checkpoint: RunCheckpoint | null;
 }): Promise<RunReport> {
   const { request, deps, run, counted, signal, now } = input;
   const progress = deps.progress ?? NO_PROGRESS;
   const { config, store } = deps;
   const engine: EngineConfig = { guardrails: config.guardrails, dryRun: request.dryRun };
-  /** Connector -> ms spent listing and planning, then applying (connectors run in parallel). */
+  const held = new Map<string, HeldIndex>();
+  for (const c of counted) held.set(c.loaded.id, await heldIndex(store, c.loaded.id));
+  /** Connector -> ms spent in this session (connectors run in parallel). */
   const busy = new Map<string, number>();
   const timed = async <T>(id: string, work: () => Promise<T>): Promise<T> => {
     const t = now();
@@ -126,6 +153,98 @@ async function execute(input: {
     }
   };
 
+  const checkpoint =
+    input.checkpoint ?? (await planAll({ request, deps, run, counted, signal, held, timed, progress }));
+  const byId = new Map(checkpoint.connectors.map((c) => [c.connector, c]));
+  const save = async () => {
+    if (request.dryRun) return;
+    for (const c of counted) {
+      const state = byId.get(c.loaded.id)!;
+      state.calls = callsBefore.get(c.loaded.id)! + c.started();
+      state.methods = mergeMethods(methodsBefore.get(c.loaded.id)!, c.methods);
+      state.wallMs = wallBefore.get(c.loaded.id)! + (busy.get(c.loaded.id) ?? 0);
+    }
+    await store.updateRun(run.id, { checkpoint });
+  };
+  const callsBefore = new Map(checkpoint.connectors.map((c) => [c.connector, c.calls]));
+  const methodsBefore = new Map(checkpoint.connectors.map((c) => [c.connector, c.methods]));
+  const wallBefore = new Map(checkpoint.connectors.map((c) => [c.connector, c.wallMs]));
+  await save();
+  const recheck: Recheck | null = input.checkpoint ? { busy: new Set(), since: run.startedAt } : null;
+  await Promise.all(
+    counted.map((c) =>
+      timed(c.loaded.id, async () => {
+        const state = byId.get(c.loaded.id)!;
+        const own = recheck ? { ...recheck, busy: await entitiesInFlight(store, c.loaded.id) } : null;
+        await applyInPages({
+          counted: c,
+          store,
+          engine,
+          runId: run.id,
+          state,
+          held: held.get(c.loaded.id)!,
+          budget: checkpoint.budget,
+          listingComplete: checkpoint.listingComplete,
+          dryRun: request.dryRun,
+          confirmed: request.yes && request.trigger === 'manual',
+          recheck: own,
+          now,
+          pageSize: deps.pageSize,
+          signal,
+          onPage: async () => {
+            progress.update(
+              c.loaded.id,
+              `${request.dryRun ? 'deciding' : 'applying'} ${state.processed}/${state.total}`,
+            );
+            await save();
+          },
+        });
+      }),
+    ),
+  );
+  progress.done();
+  const connectors = counted.map((c) => {
+    const state = byId.get(c.loaded.id)!;
+    const methods = mergeMethods(methodsBefore.get(c.loaded.id)!, c.methods);
+    return connectorReport(state, {
+      calls: callsBefore.get(c.loaded.id)! + c.started(),
+      methods: new Map(Object.entries(methods)),
+      wallMs: wallBefore.get(c.loaded.id)! + (busy.get(c.loaded.id) ?? 0),
+      config,
+    });
+  });
+  return summarise({
+    request,
+    run,
+    connectors,
+    budget: checkpoint.budget,
+    now,
+    resumed: checkpoint.resumedAt,
+  });
+}
+
+function mergeMethods(
+  before: Record<string, number>,
+  now: ReadonlyMap<string, number>,
+): Record<string, number> {
+  const merged = { ...before };
+  for (const [method, n] of now) merged[method] = (merged[method] ?? 0) + n;
+  return merged;
+}
+
+/** The plan phase of a new run: every connector planned into the store, then the budget decided. */
+async function planAll(input: {
+  request: ReconcileRequest;
+  deps: ReconcileDeps;
+  run: Run;
+  counted: RunConnector[];
+  signal: AbortSignal;
+  held: ReadonlyMap<string, HeldIndex>;
+  timed: <T>(id: string, work: () => Promise<T>) => Promise<T>;
+  progress: Progress;
+}): Promise<RunCheckpoint> {
+  const { request, deps, run, counted, signal, held, timed, progress } = input;
+  const { config, store } = deps;
   const plans = await Promise.all(
     counted.map((c) =>
       timed(c.loaded.id, () =>
@@ -133,18 +252,22 @@ async function execute(input: {
           loaded: c.loaded,
           store,
           signal,
+          spool: {
+            put: (items) => store.putRunItems(run.id, c.loaded.id, items),
+            budgeted: (plan) => countsAgainstBudget(plan, held.get(c.loaded.id)!, config.guardrails),
+          },
           onProgress: (p) =>
             progress.update(p.connector, `listing ${p.kind}s: ${p.listed} (${p.pages} pages)`),
         }),
       ),
     ),
   );
+  const counts = await Promise.all(plans.map((p) => store.countRunItems(run.id, p.connector)));
   const listingComplete = plans.every((p) => p.listingComplete);
-  const held = await Promise.all(counted.map((c) => heldIndex(store, c.loaded.id)));
   const budget = decideBudget({
     connectors: plans.map((p, i) => ({
       connector: p.connector,
-      planned: p.plans.filter((plan) => countsAgainstBudget(plan, held[i]!, engine.guardrails)).length,
+      planned: counts[i]!.budgeted,
       listed: p.kinds.reduce((n, k) => n + k.listed, 0),
     })),
     maxDestructive: config.reconcile.maxDestructive,
@@ -154,73 +277,76 @@ async function execute(input: {
     dryRun: request.dryRun,
     listingComplete,
   });
-  const decisions = plans.map((p, i) =>
-    decidePlans({
-      plans: p.plans,
-      held: held[i]!,
-      budget,
-      guardrails: engine.guardrails,
-      listingComplete,
-      dryRun: request.dryRun,
-      confirmed: request.yes && request.trigger === 'manual',
-    }),
-  );
-  if (!request.dryRun) {
-    await Promise.all(
-      counted.map((c, i) =>
-        timed(c.loaded.id, () =>
-          applyDecisions({
-            loaded: c.loaded,
-            store,
-            engine,
-            decisions: decisions[i]!,
-            runId: run.id,
-            now,
-            signal,
-            onProgress: (done, total) => progress.update(c.loaded.id, `applying ${done}/${total}`),
-          }),
-        ),
-      ),
-    );
-  }
-  progress.done();
-  const connectors = counted.map((c, i) =>
-    connectorReport(c, plans[i]!, decisions[i]!, config, busy.get(c.loaded.id) ?? 0),
-  );
-  return summarise({ request, run, connectors, budget, now });
+  const connectors: ConnectorCheckpoint[] = plans.map((plan, i) => ({
+    connector: plan.connector,
+    plan,
+    total: counts[i]!.items,
+    processed: 0,
+    after: null,
+    done: false,
+    tally: emptyTally(),
+    calls: 0,
+    methods: {},
+    wallMs: 0,
+  }));
+  return {
+    phase: 'applying',
+    request: { trigger: request.trigger, yes: request.yes, connector: request.connector ?? null },
+    budget,
+    listingComplete,
+    connectors,
+    resumedAt: [],
+  };
 }
 
 function connectorReport(
-  counted: RunConnector,
-  plan: ConnectorPlan,
-  decisions: readonly Decision[],
-  config: AppConfig,
-  wallMs: number,
+  state: ConnectorCheckpoint,
+  session: { calls: number; methods: ReadonlyMap<string, number>; wallMs: number; config: AppConfig },
 ): ConnectorReport {
-  const submitted = decisions.flatMap((d) => (d.submit ? [d.submit] : []));
-  const minimum = minimumCalls(plan.connector, plan.kinds, submitted, counted.methods, config);
+  const { plan, tally } = state;
+  const minimum = minimumCalls(
+    plan.connector,
+    plan.kinds,
+    plansOf(tally.submitted),
+    session.methods,
+    session.config,
+  );
   return {
     connector: plan.connector,
     listingComplete: plan.listingComplete,
     listingError: plan.listingError,
     kinds: plan.kinds,
     listed: plan.kinds.reduce((n, k) => n + k.listed, 0),
-    changes: decisions.map((d) => d.report),
-    unknownTargets: plan.unknownTargets.toJSON(),
-    withoutTarget: plan.withoutTarget.toJSON(),
+    changes: tally.changes,
+    changeCount: tally.changeCount,
+    plan: tally.plan,
+    results: tally.results,
+    playbookSteps: tally.playbookSteps,
+    unknownTargets: plan.unknownTargets,
+    withoutTarget: plan.withoutTarget,
     uncheckedMissing: plan.uncheckedMissing,
     referenceOnly: plan.referenceOnly,
     inFlight: plan.inFlight,
-    notes: plan.notes.toJSON(),
+    notes: plan.notes,
     calls: {
-      actual: counted.started(),
+      actual: session.calls,
       minimum: minimum.list + minimum.write,
       minimumList: minimum.list,
       minimumWrite: minimum.write,
-      floorMs: rateFloorMs(plan.connector, minimum, plan.kinds, config),
+      floorMs: rateFloorMs(plan.connector, minimum, plan.kinds, session.config),
     },
-    wallMs,
-    errors: plan.errors,
+    wallMs: session.wallMs,
+    errors: [
+      ...plan.errors,
+      ...(tally.failed.first
+        ? [
+            {
+              code: tally.failed.first.code,
+              message: `${plan.connector}: ${tally.failed.count} change(s) failed to apply; first: ${tally.failed.first.message}`,
+            },
+          ]
+        : []),
+    ],
   };
 }
 
@@ -230,6 +356,7 @@ function summarise(input: {
   connectors: ConnectorReport[];
   budget: RunReport['budget'];
   now: () => number;
+  resumed: readonly number[];
 }): RunReport {
   const { request, run, connectors } = input;
   const plan = emptyCounts();
@@ -238,24 +365,10 @@ function summarise(input: {
   for (const c of connectors) {
     if (c.listingError) errors.push(c.listingError);
     errors.push(...c.errors);
-    for (const change of c.changes) {
-      countChange(plan, change.action, change.protectedBy);
-      if (change.result === 'applied') results.applied += 1;
-      else if (change.result === 'partial') results.partial += 1;
-      else if (change.result === 'held') results.held += 1;
-      else if (change.result === 'withheld') results.withheld += 1;
-      else if (change.result === 'failed') results.failed += 1;
-    }
+    for (const key of Object.keys(plan) as Array<keyof typeof plan>) plan[key] += c.plan[key];
+    for (const key of Object.keys(results) as Array<keyof ResultCounts>) results[key] += c.results[key];
   }
-  const failed = connectors.flatMap((c) => c.changes.filter((ch) => ch.result === 'failed'));
-  if (failed.length > 0) {
-    const first = failed[0]!.error;
-    errors.push({
-      code: first?.code ?? 'INTERNAL',
-      message: `${failed.length} change(s) failed to apply; first: ${first?.message ?? 'unknown error'}`,
-    });
-  }
-  const drift = connectors.some((c) => c.changes.some((ch) => ch.protectedBy === null));
+  const drift = connectors.some((c) => c.changeCount > c.plan.protected);
   const complete = connectors.every((c) => c.listingComplete);
   let status: Run['status'];
   if (request.dryRun) status = !complete ? 'partial' : drift ? 'drift' : 'no-drift';
@@ -276,5 +389,6 @@ function summarise(input: {
     results,
     drift,
     errors,
+    resumed: input.resumed.map((at) => new Date(at).toISOString()),
   };
 }

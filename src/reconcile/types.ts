@@ -105,7 +105,19 @@ export interface ConnectorReport {
   kinds: KindListing[];
   /** Records listed, all kinds: the directory size the budget's share is taken of. */
   listed: number;
+  /**
+   * The changes, as a bounded sample: the first of the destructive, protected and failed ones and
+   * the first of the others (see `changeCount`, `plan` and `results` for the exact figures).
+   */
   changes: ChangeReport[];
+  /** Changes planned (entities with ops), exactly. */
+  changeCount: number;
+  /** The changes counted by action. */
+  plan: PlanCounts;
+  /** What applying them did, counted. */
+  results: ResultCounts;
+  /** Playbook steps of the planned suspensions (ops after the suspension itself). */
+  playbookSteps: number;
   /** Target records that match no GroWrk entity: reported, never changed. */
   unknownTargets: Sample;
   /** Entities with no target record and nothing planned (e.g. no directory account): reported only. */
@@ -117,7 +129,10 @@ export interface ConnectorReport {
    * not synced until GroWrk sends them in full, as on the event path.
    */
   referenceOnly: number;
-  /** Entities with sync jobs pending or running, left to the event path. */
+  /**
+   * Entities with sync jobs pending or running, left to the event path (and, in a resumed run,
+   * entities changed since the run planned them).
+   */
   inFlight: number;
   /** Notes of plans that need no change (e.g. "suspended by someone else"), as `kind:id: note`. */
   notes: Sample;
@@ -178,4 +193,6 @@ export interface RunReport {
   /** True when the targets differ from the projection in a way a run would change. */
   drift: boolean;
   errors: Array<{ code: string; message: string }>;
+  /** When the run was resumed from its checkpoint after it stopped (newest last); empty otherwise. */
+  resumed: string[];
 }

@@ -9,6 +9,7 @@ import type {
   Outcome,
   OutcomeResult,
   Run,
+  RunItem,
   StoredEvent,
 } from './types.ts';
 
@@ -144,6 +145,21 @@ export function runFromRow(r: Row): Run {
     plan: json<unknown>(r.plan, null),
     result: json<unknown>(r.result, null),
     errors: json<Run['errors']>(r.errors, []),
+    ...(r.checkpoint === null || r.checkpoint === undefined
+      ? {}
+      : { checkpoint: json<unknown>(r.checkpoint, null) }),
+  };
+}
+
+/** A run item from its row. */
+export function runItemFromRow(r: Row): RunItem {
+  return {
+    seq: num(r.seq),
+    group: str(r.grp),
+    kind: str(r.kind) as EntityKind,
+    entityId: str(r.entity_id),
+    plan: json<unknown>(r.plan, null),
+    budgeted: Boolean(num(r.budgeted)),
   };
 }
 
@@ -159,6 +175,7 @@ export function runPatchColumns(patch: Partial<Omit<Run, 'id'>>): Record<string,
   if (patch.plan !== undefined) cols.plan = JSON.stringify(patch.plan);
   if (patch.result !== undefined) cols.result = JSON.stringify(patch.result);
   if (patch.errors !== undefined) cols.errors = JSON.stringify(patch.errors);
+  if (patch.checkpoint !== undefined) cols.checkpoint = JSON.stringify(patch.checkpoint);
   return cols;
 }
 

@@ -180,6 +180,39 @@ export interface Run {
   plan: unknown;
   result: unknown;
   errors: Array<{ code: string; message: string }>;
+  /**
+   * Where the run is, saved after every page it applied (reconciliation's own JSON), so that a
+   * run that stopped can be resumed where it stopped; null when never set.
+   */
+  checkpoint?: unknown;
+}
+
+/** A planned change a reconciliation run keeps in the store between planning and applying. */
+export interface RunItem {
+  /** Order of insertion (stable across replacements of the same entity's plan). */
+  seq: number;
+  /** Items are applied in (group, seq) order, so that plans of one shape share batch calls. */
+  group: string;
+  kind: EntityKind;
+  entityId: string;
+  plan: unknown;
+  /** True when the plan counts against the run's destructive budget. */
+  budgeted: boolean;
+}
+
+/** A plan to keep for a run (replacing the entity's previous one), or null to drop it. */
+export interface RunItemInput {
+  kind: EntityKind;
+  entityId: string;
+  group: string;
+  plan: unknown | null;
+  budgeted: boolean;
+}
+
+/** Where a page of run items starts: after this (group, seq). */
+export interface RunItemCursor {
+  group: string;
+  seq: number;
 }
 
 /** What {@link Store.replay} re-queues. */
@@ -324,6 +357,18 @@ export interface Store {
   updateRun(id: string, patch: Partial<Omit<Run, 'id'>>): Promise<void>;
   getRun(id: string): Promise<Run | null>;
   listRuns(limit: number): Promise<Run[]>;
+  /** Keeps (or, with a null plan, drops) planned changes of a run's connector, one per entity. */
+  putRunItems(runId: string, connector: string, items: readonly RunItemInput[]): Promise<void>;
+  /** One page of a run's items for a connector, in (group, seq) order, after `after`. */
+  listRunItems(
+    runId: string,
+    connector: string,
+    page: { after?: RunItemCursor | null | undefined; limit: number },
+  ): Promise<RunItem[]>;
+  /** How many items a run's connector has, and how many count against the destructive budget. */
+  countRunItems(runId: string, connector: string): Promise<{ items: number; budgeted: number }>;
+  /** Drops the items of every run but `keepRunId` (all of them when null). */
+  clearRunItems(keepRunId: string | null): Promise<void>;
   /** Takes or renews the named lease for `owner` until `now + ttlMs`; false while another owner holds it. */
   acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   releaseLease(name: string, owner: string): Promise<void>;

@@ -6,8 +6,8 @@
  * 1. N employees and 3N assets: a first run fills an empty CRM (Google users exist, in step);
  *    then drift is planted (1% offboarded but active, 2% new job titles, 1% stale asset statuses,
  *    0.5% contacts deleted) and a run repairs it; then a converged run must write nothing.
- * 2. Memory at 100,000 employees: a dry run of the Google connector (its listing streamed 500 a
- *    page against the projection's key index), at raised limits: only the memory figure counts.
+ * 2. Memory: the same first sync and repair at 10,000 and 100,000 employees (30,000 and 300,000
+ *    assets), both connectors, limits raised: peak RSS side by side, and the growth ratio.
  *
  * Figures only: calls against the minimum the run computes, wall time against the rate-limit
  * floor, peak RSS of the reconcile process.
@@ -37,7 +37,6 @@ const MAXRSS_HOOK =
  */
 const LIVE_HOOK =
   'data:text/javascript,let m=0;const t=setInterval(()=>{gc();m=Math.max(m,process.memoryUsage().heapUsed)},250);t.unref();process.on("exit",()=>process.stderr.write("\\nPEAK_LIVE="+m+"\\n"))';
-
 interface ChildRun {
   code: number;
   report: RunReport | null;
@@ -240,49 +239,73 @@ async function scale(employees: number, limits: WorldOptions, label: string): Pr
   }
 }
 
-async function memory(sizes: readonly number[]): Promise<void> {
+/** One directory size of the memory figures: peak RSS of the first sync and of the repair. */
+interface MemoryRow {
+  employees: number;
+  firstSync: ChildRun;
+  repair: ChildRun;
+}
+
+async function memoryAt(employees: number): Promise<MemoryRow> {
   const world = await startWorld({
     googlePerMinute: 1_000_000,
-    hubspotPer10s: 100_000,
-    hubspotSearchPerSecond: 10_000,
-    env: { CONNECTORS: 'google-workspace' },
+    hubspotPer10s: 1_000_000,
+    hubspotSearchPerSecond: 100_000,
+    env: { RECONCILE_MAX_DESTRUCTIVE: '100000', RECONCILE_MAX_DESTRUCTIVE_SHARE: '0.05' },
   });
   try {
     console.log(
-      `\n[reconcile] memory: dry runs of the Google connector as the directory grows, limits raised (memory figures only)`,
+      `\n[reconcile] memory at ${fmt(employees)} employees, ${fmt(employees * 3)} assets (limits raised)`,
     );
-    let have = 0;
-    for (const size of sizes) {
-      const seeded = performance.now();
-      const people = Array.from({ length: size - have }, (_, i) => employee(have + i + 1));
-      await world.ingest(envelopes('employee.updated', people, 1000));
-      seedUsersFast(world, size, have + 1);
-      have = size;
-      console.log(`  ${fmt(size)} employees and users seeded in ${secs(performance.now() - seeded)}`);
-      world.clearCalls();
-      printRun(`dry run at ${fmt(size)} employees`, world, await reconcileChild(world, ['--dry-run']));
-    }
-    // Most of the RSS is V8's heap headroom and the loaded SDKs; the live set is what streaming bounds.
+    const seeded = performance.now();
+    await seedScale(world, employees);
+    console.log(`  seeded projection and directory in ${secs(performance.now() - seeded)}`);
     world.clearCalls();
-    printRun(
-      `dry run at ${fmt(have)} employees, live-heap probe`,
-      world,
-      await reconcileChild(world, ['--dry-run'], true),
-    );
+    const firstSync = await reconcileChild(world, []);
+    printRun('first sync (empty CRM)', world, firstSync);
+    console.log(`  drift planted: ${await plantDrift(world, employees)}`);
+    world.clearCalls();
+    const repair = await reconcileChild(world, []);
+    printRun('repair', world, repair);
+    return { employees, firstSync, repair };
   } finally {
     await world.close();
   }
 }
 
+/**
+ * Peak RSS of the reconcile process at two directory sizes, first sync and repair, side by side:
+ * flat memory means a growth ratio near 1 while the directory grows tenfold.
+ */
+async function memory(sizes: readonly number[]): Promise<void> {
+  const rows: MemoryRow[] = [];
+  for (const size of sizes) rows.push(await memoryAt(size));
+  console.log('\n[reconcile] peak RSS of the reconcile process (MiB), both connectors:');
+  console.log('  employees + assets     first sync   repair');
+  for (const r of rows) {
+    console.log(
+      `  ${`${fmt(r.employees)} + ${fmt(r.employees * 3)}`.padEnd(22)} ${r.firstSync.maxRssMiB.toFixed(0).padStart(10)}   ${r.repair.maxRssMiB.toFixed(0).padStart(6)}`,
+    );
+  }
+  const [small, large] = [rows[0], rows[rows.length - 1]];
+  if (small && large && small !== large) {
+    const ratio = (a: number, b: number) => (b / a).toFixed(2);
+    console.log(
+      `  growth ${fmt(small.employees)} -> ${fmt(large.employees)} employees (x${large.employees / small.employees}): first sync x${ratio(small.firstSync.maxRssMiB, large.firstSync.maxRssMiB)}, repair x${ratio(small.repair.maxRssMiB, large.repair.maxRssMiB)} (target: <= 300 MB at ${fmt(large.employees)})`,
+    );
+  }
+}
+
 /** The `reconcile` benchmark section. */
 export async function benchReconcile(
-  options: { employees?: number; memoryEmployees?: number } = {},
+  options: { employees?: number; memorySizes?: readonly number[]; atLimits?: boolean } = {},
 ): Promise<void> {
-  const employees = options.employees ?? 10_000;
-  await scale(
-    employees,
-    { googlePerMinute: 2400, hubspotPer10s: 190, hubspotSearchPerSecond: 4 },
-    "at the vendors' limits (Google 2,400/min; HubSpot 190/10 s, search 4/s)",
-  );
-  await memory([1_000, 10_000, options.memoryEmployees ?? 100_000]);
+  if (options.atLimits !== false) {
+    await scale(
+      options.employees ?? 10_000,
+      { googlePerMinute: 2400, hubspotPer10s: 190, hubspotSearchPerSecond: 4 },
+      "at the vendors' limits (Google 2,400/min; HubSpot 190/10 s, search 4/s)",
+    );
+  }
+  await memory(options.memorySizes ?? [10_000, 100_000]);
 }

@@ -1,5 +1,6 @@
 // `npm run bench [-- section...]`: prints figures measured side by side in one run.
-// Sections: ingest, offboarding, offboarding-quota, offboarding-backlog, offboarding-closing, postgres, hubspot, reconcile (default: all that exist).
+// Sections: ingest, offboarding, offboarding-quota, offboarding-backlog, offboarding-closing, postgres,
+// hubspot, reconcile, reconcile-memory (default: all that exist).
 import { benchHubSpotBulk } from './hubspot-bulk.ts';
 import { benchIngest } from './ingest.ts';
 import { benchOffboarding } from './offboarding.ts';
@@ -21,6 +22,12 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   postgres: () => benchPostgres(),
   hubspot: () => benchHubSpotBulk({ total: 10_000, limit: 190 }),
   reconcile: () => benchReconcile(),
+  // Only the memory figures (first sync and repair at 10,000 and 100,000 employees).
+  'reconcile-memory': () =>
+    benchReconcile({
+      atLimits: false,
+      memorySizes: (process.env.BENCH_RECONCILE_SIZES ?? '10000,100000').split(',').map(Number),
+    }),
 };
 
 const wanted = process.argv.slice(2);

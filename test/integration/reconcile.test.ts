@@ -5,6 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
+import type { RunCheckpoint } from '../../src/reconcile/checkpoint.ts';
+import { reconcile } from '../../src/reconcile/run.ts';
 import { startReconcileScheduler } from '../../src/reconcile/scheduler.ts';
 import type { RunReport } from '../../src/reconcile/types.ts';
 import { createConnectorRuntime } from '../../src/sync/runtime.ts';
@@ -382,6 +384,74 @@ describe('reconcile', () => {
     const text = await w.cli(['reconcile', '--dry-run', '--connector', 'google-workspace']);
     expect(text.stdout).toContain('1 entity with sync jobs in flight: left to the event path');
     expect(writes()).toEqual([]);
+  });
+
+  it('resumes a run that stopped after its first page from the checkpoint: no page listed or applied twice', async () => {
+    await w.init();
+    await w.ingest([
+      envelope(
+        'employee.updated',
+        Array.from({ length: 30 }, (_, i) => employee(i + 1)),
+      ),
+    ]);
+    const config = w.config({ CONNECTORS: 'hubspot' });
+    const runtime = await createConnectorRuntime({ config, store: w.store, logger: createLogger('silent') });
+    const request = { trigger: 'manual' as const, dryRun: false, yes: false, connector: 'hubspot' };
+    const deps = { config, store: w.store, runtime, logger: createLogger('silent'), pageSize: 10 };
+    w.clearCalls();
+
+    // The process "dies" once its first page of 10 contacts is applied and checkpointed.
+    const crash = new AbortController();
+    const progress = {
+      update: (_part: string, status: string) => {
+        if (status.startsWith('applying 10/')) crash.abort(new Error('simulated crash'));
+      },
+      done: () => {},
+    };
+    await expect(reconcile(request, { ...deps, progress, signal: crash.signal })).rejects.toThrow(
+      'simulated crash',
+    );
+    const [stopped] = await w.store.listRuns(1);
+    expect(stopped?.status).toBe('failed');
+    const saved = stopped?.checkpoint as RunCheckpoint;
+    expect(saved.connectors[0]).toMatchObject({
+      connector: 'hubspot',
+      total: 30,
+      processed: 10,
+      done: false,
+    });
+    expect(hubspotRecords('contacts')).toHaveLength(10);
+    const firstCalls = w.hubspot.recorder.calls.length;
+    expect(firstCalls).toBeGreaterThan(0);
+    w.clearCalls();
+
+    const outcome = await reconcile(request, deps);
+    expect(outcome.ran).toBe(true);
+    const resumed = outcome.ran ? outcome.report : null;
+    expect(resumed?.runId).toBe(stopped?.id);
+    expect(resumed?.resumed).toHaveLength(1);
+    expect(resumed?.status).toBe('applied');
+    expect(resumed?.results.applied).toBe(30);
+    // No listing again, and only the two pages left were written: one batch create each.
+    const writesNow = w.hubspot.recorder.writes();
+    const reads = w.hubspot.recorder.calls.filter((c) => !writesNow.includes(c)).map((c) => c.operation);
+    // The only reads: the batch read by e-mail each page of new contacts needs.
+    expect(reads).toEqual(['crm.objects.batch.read', 'crm.objects.batch.read']);
+    expect(writesNow.map((c) => c.operation)).toEqual([
+      'crm.objects.batch.upsert',
+      'crm.objects.batch.upsert',
+    ]);
+    const ids = hubspotRecords('contacts').map((r) => r.properties.get('growrk_employee_id'));
+    expect(new Set(ids).size).toBe(30);
+    expect(ids).toHaveLength(30);
+    expect(await w.store.listRunItems(stopped!.id, 'hubspot', { limit: 100 })).toEqual([]);
+
+    // The next run is a new one, and finds nothing to do.
+    w.clearCalls();
+    const next = await reconcile(request, deps);
+    expect(next.ran && next.report.runId).not.toBe(stopped?.id);
+    expect(next.ran && next.report.status).toBe('no-drift');
+    expect(w.hubspot.recorder.writes()).toEqual([]);
   });
 
   it('answers usage errors with exit 2', async () => {

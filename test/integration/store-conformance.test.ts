@@ -1014,6 +1014,67 @@ describe.each(harnesses)('$name store', (harness) => {
       expect(await store.getRun('run_missing')).toBeNull();
     });
 
+    it('keeps a run checkpoint and its planned items, paged in (group, seq) order', async () => {
+      await store.createRun({
+        id: 'run_0001',
+        connector: null,
+        trigger: 'manual',
+        dryRun: false,
+        startedAt: T0,
+        finishedAt: null,
+        status: 'running',
+        plan: null,
+        result: null,
+        errors: [],
+      });
+      await store.updateRun('run_0001', { checkpoint: { phase: 'applying', after: { group: 'b', seq: 2 } } });
+      expect((await store.getRun('run_0001'))?.checkpoint).toEqual({
+        phase: 'applying',
+        after: { group: 'b', seq: 2 },
+      });
+      const item = (entityId: string, group: string, budgeted = false) => ({
+        kind: 'employee' as const,
+        entityId,
+        group,
+        plan: { entityId, ops: [group] },
+        budgeted,
+      });
+      await store.putRunItems('run_0001', 'google-workspace', [
+        item('emp-1', 'b'),
+        item('emp-2', 'a', true),
+        item('emp-3', 'b'),
+        item('emp-4', 'a'),
+      ]);
+      // A better match replaces emp-1's plan (keeping its place); emp-4 turns out to need nothing.
+      await store.putRunItems('run_0001', 'google-workspace', [
+        { ...item('emp-1', 'b', true), plan: { entityId: 'emp-1', ops: ['b', 'again'] } },
+        { ...item('emp-4', 'a'), plan: null },
+      ]);
+      await store.putRunItems('run_0001', 'hubspot', [item('emp-1', 'a')]);
+      await store.putRunItems('run_0002', 'google-workspace', [item('emp-9', 'a')]);
+
+      const first = await store.listRunItems('run_0001', 'google-workspace', { limit: 2 });
+      expect(first.map((i) => [i.group, i.entityId, i.budgeted])).toEqual([
+        ['a', 'emp-2', true],
+        ['b', 'emp-1', true],
+      ]);
+      expect(first[1]?.plan).toEqual({ entityId: 'emp-1', ops: ['b', 'again'] });
+      const last = first[first.length - 1]!;
+      const rest = await store.listRunItems('run_0001', 'google-workspace', {
+        after: { group: last.group, seq: last.seq },
+        limit: 10,
+      });
+      expect(rest.map((i) => i.entityId)).toEqual(['emp-3']);
+      expect(await store.countRunItems('run_0001', 'google-workspace')).toEqual({ items: 3, budgeted: 2 });
+      expect(await store.countRunItems('run_0001', 'hubspot')).toEqual({ items: 1, budgeted: 0 });
+
+      await store.clearRunItems('run_0001');
+      expect(await store.countRunItems('run_0002', 'google-workspace')).toEqual({ items: 0, budgeted: 0 });
+      expect(await store.countRunItems('run_0001', 'hubspot')).toEqual({ items: 1, budgeted: 0 });
+      await store.clearRunItems(null);
+      expect(await store.listRunItems('run_0001', 'google-workspace', { limit: 10 })).toEqual([]);
+    });
+
     it('grants a lease to one owner until it expires, renews it, and releases it', async () => {
       expect(await store.acquireLease('reconcile', 'a', 1000, T0)).toBe(true);
       expect(await store.acquireLease('reconcile', 'b', 1000, T0 + 500)).toBe(false);

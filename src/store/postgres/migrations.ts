@@ -174,6 +174,27 @@ CREATE INDEX offboardings_status ON offboardings (status, id);
 CREATE INDEX entities_assigned_employee ON entities (((data::jsonb -> 'employee' ->> 'id'))) WHERE kind = 'product';
 `,
   },
+  {
+    version: 4,
+    name: 'reconciliation checkpoints and planned items',
+    // A run keeps its plans here between planning and applying (memory stays flat in the size of
+    // the directory) and its checkpoint in runs, so that a run that stopped resumes where it stopped.
+    sql: `
+ALTER TABLE runs ADD COLUMN checkpoint text;
+CREATE TABLE run_items (
+  seq bigserial PRIMARY KEY,
+  run_id text COLLATE "C" NOT NULL,
+  connector text COLLATE "C" NOT NULL,
+  kind text COLLATE "C" NOT NULL,
+  entity_id text COLLATE "C" NOT NULL,
+  grp text COLLATE "C" NOT NULL,
+  plan text NOT NULL,
+  budgeted integer NOT NULL,
+  UNIQUE (run_id, connector, kind, entity_id)
+);
+CREATE INDEX run_items_page ON run_items (run_id, connector, grp, seq);
+`,
+  },
 ];
 
 /** The version the code expects the schema to be at. */

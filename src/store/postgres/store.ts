@@ -17,6 +17,7 @@ import {
   offboardingFromRow,
   outcomeFromRow,
   runFromRow,
+  runItemFromRow,
   runPatchColumns,
 } from '../rows.ts';
 import type {
@@ -34,6 +35,9 @@ import type {
   OutcomeInput,
   ReplayTarget,
   Run,
+  RunItem,
+  RunItemCursor,
+  RunItemInput,
   Store,
   StoredEvent,
 } from '../types.ts';
@@ -1260,6 +1264,75 @@ export class PostgresStore implements Store {
     return this.op(async () =>
       (await this.query('SELECT * FROM runs ORDER BY id DESC LIMIT $1', [limit])).map(runFromRow),
     );
+  }
+
+  putRunItems(runId: string, connector: string, items: readonly RunItemInput[]): Promise<void> {
+    return this.op(async () => {
+      // The last word on an entity wins within one call, as it would one by one.
+      const last = [...new Map(items.map((i) => [`${i.kind}:${i.entityId}`, i])).values()];
+      const drop = last.filter((i) => i.plan === null);
+      const keep = last.filter((i) => i.plan !== null);
+      await this.tx(async (c) => {
+        if (drop.length > 0) {
+          await c.query(
+            `DELETE FROM run_items WHERE run_id = $1 AND connector = $2
+               AND (kind, entity_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
+            [runId, connector, drop.map((i) => i.kind), drop.map((i) => i.entityId)],
+          );
+        }
+        if (keep.length === 0) return;
+        await c.query(
+          `INSERT INTO run_items (run_id, connector, kind, entity_id, grp, plan, budgeted)
+           SELECT $1, $2, k, e, g, p, b
+             FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::integer[]) WITH ORDINALITY AS t(k, e, g, p, b, n)
+            ORDER BY n
+           ON CONFLICT (run_id, connector, kind, entity_id) DO UPDATE SET
+             grp = excluded.grp, plan = excluded.plan, budgeted = excluded.budgeted`,
+          [
+            runId,
+            connector,
+            keep.map((i) => i.kind),
+            keep.map((i) => i.entityId),
+            keep.map((i) => i.group),
+            keep.map((i) => JSON.stringify(i.plan)),
+            keep.map((i) => (i.budgeted ? 1 : 0)),
+          ],
+        );
+      });
+    });
+  }
+
+  listRunItems(
+    runId: string,
+    connector: string,
+    page: { after?: RunItemCursor | null | undefined; limit: number },
+  ): Promise<RunItem[]> {
+    return this.op(async () => {
+      const after = page.after ?? { group: '', seq: 0 };
+      const rows = await this.query(
+        `SELECT * FROM run_items WHERE run_id = $1 AND connector = $2 AND (grp, seq) > ($3, $4)
+         ORDER BY grp, seq LIMIT $5`,
+        [runId, connector, after.group, after.seq, page.limit],
+      );
+      return rows.map(runItemFromRow);
+    });
+  }
+
+  countRunItems(runId: string, connector: string): Promise<{ items: number; budgeted: number }> {
+    return this.op(async () => {
+      const rows = await this.query(
+        `SELECT count(*) AS items, coalesce(sum(budgeted), 0) AS budgeted FROM run_items
+         WHERE run_id = $1 AND connector = $2`,
+        [runId, connector],
+      );
+      return { items: Number(rows[0]?.items ?? 0), budgeted: Number(rows[0]?.budgeted ?? 0) };
+    });
+  }
+
+  clearRunItems(keepRunId: string | null): Promise<void> {
+    return this.op(async () => {
+      await this.query('DELETE FROM run_items WHERE run_id IS DISTINCT FROM $1', [keepRunId]);
+    });
   }
 
   acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {

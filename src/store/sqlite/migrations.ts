@@ -186,4 +186,25 @@ CREATE INDEX offboardings_status ON offboardings (status, id);
 CREATE INDEX entities_assigned_employee ON entities (json_extract(data, '$.employee.id')) WHERE kind = 'product';
 `,
   },
+  {
+    version: 5,
+    name: 'reconciliation checkpoints and planned items',
+    // A run keeps its plans here between planning and applying (memory stays flat in the size of
+    // the directory) and its checkpoint in runs, so that a run that stopped resumes where it stopped.
+    sql: `
+ALTER TABLE runs ADD COLUMN checkpoint TEXT;
+CREATE TABLE run_items (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  grp TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  budgeted INTEGER NOT NULL,
+  UNIQUE (run_id, connector, kind, entity_id)
+);
+CREATE INDEX run_items_page ON run_items(run_id, connector, grp, seq);
+`,
+  },
 ];

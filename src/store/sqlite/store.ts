@@ -18,6 +18,7 @@ import {
   offboardingFromRow,
   outcomeFromRow,
   runFromRow,
+  runItemFromRow,
   runPatchColumns,
 } from '../rows.ts';
 import type {
@@ -35,6 +36,9 @@ import type {
   OutcomeInput,
   ReplayTarget,
   Run,
+  RunItem,
+  RunItemCursor,
+  RunItemInput,
   Store,
   StoredEvent,
 } from '../types.ts';
@@ -805,6 +809,69 @@ export class SqliteStore implements Store {
 
   async listRuns(limit: number): Promise<Run[]> {
     return this.all('SELECT * FROM runs ORDER BY id DESC LIMIT ?', limit).map(runFromRow);
+  }
+
+  putRunItems(runId: string, connector: string, items: readonly RunItemInput[]): Promise<void> {
+    return this.committer.run(() => {
+      for (const item of items) {
+        if (item.plan === null) {
+          this.run(
+            'DELETE FROM run_items WHERE run_id = ? AND connector = ? AND kind = ? AND entity_id = ?',
+            runId,
+            connector,
+            item.kind,
+            item.entityId,
+          );
+          continue;
+        }
+        this.run(
+          `INSERT INTO run_items (run_id, connector, kind, entity_id, grp, plan, budgeted)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, connector, kind, entity_id) DO UPDATE SET
+             grp = excluded.grp, plan = excluded.plan, budgeted = excluded.budgeted`,
+          runId,
+          connector,
+          item.kind,
+          item.entityId,
+          item.group,
+          JSON.stringify(item.plan),
+          item.budgeted ? 1 : 0,
+        );
+      }
+    });
+  }
+
+  async listRunItems(
+    runId: string,
+    connector: string,
+    page: { after?: RunItemCursor | null | undefined; limit: number },
+  ): Promise<RunItem[]> {
+    const after = page.after ?? { group: '', seq: 0 };
+    return this.all(
+      `SELECT * FROM run_items WHERE run_id = ? AND connector = ? AND (grp, seq) > (?, ?)
+       ORDER BY grp, seq LIMIT ?`,
+      runId,
+      connector,
+      after.group,
+      after.seq,
+      page.limit,
+    ).map(runItemFromRow);
+  }
+
+  async countRunItems(runId: string, connector: string): Promise<{ items: number; budgeted: number }> {
+    const row = this.get(
+      `SELECT count(*) AS items, coalesce(sum(budgeted), 0) AS budgeted FROM run_items
+       WHERE run_id = ? AND connector = ?`,
+      runId,
+      connector,
+    );
+    return { items: Number(row?.items ?? 0), budgeted: Number(row?.budgeted ?? 0) };
+  }
+
+  clearRunItems(keepRunId: string | null): Promise<void> {
+    return this.committer.run(() => {
+      this.run('DELETE FROM run_items WHERE run_id IS NOT ?', keepRunId);
+    });
   }
 
   acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {

@@ -42,6 +42,10 @@ export const THREADED_METHODS = [
   'updateRun',
   'getRun',
   'listRuns',
+  'putRunItems',
+  'listRunItems',
+  'countRunItems',
+  'clearRunItems',
   'acquireLease',
   'releaseLease',
 ] as const satisfies ReadonlyArray<keyof Store>;
