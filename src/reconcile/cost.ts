@@ -23,11 +23,14 @@ export function addShapes(shapes: PlanShapes, plans: readonly Plan[]): void {
   for (const plan of plans) {
     const ops = plan.ops.map((op) => ({ type: op.type, destructive: op.destructive, description: '' }));
     const key = `${plan.kind}|${ops.map((op) => `${op.type}${op.destructive ? '!' : ''}`).join(',')}`;
-    const entry = (shapes[key] ??= {
-      plan: { connector: plan.connector, kind: plan.kind, entityId: '', target: null, ops, notes: [] },
-      count: 0,
-    });
-    entry.count += 1;
+    const entry = shapes[key];
+    if (entry) entry.count += 1;
+    else {
+      shapes[key] = {
+        plan: { connector: plan.connector, kind: plan.kind, entityId: '', target: null, ops, notes: [] },
+        count: 1,
+      };
+    }
   }
 }
 

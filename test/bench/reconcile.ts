@@ -104,8 +104,10 @@ function printRun(label: string, world: World, run: ChildRun): void {
   console.log(
     `  ${label}: exit ${run.code}, process wall ${secs(run.wallMs)}, peak RSS ${run.maxRssMiB.toFixed(0)} MiB${live}`,
   );
-  if (!run.report) {
-    console.log(`    no report; stderr: ${run.stderr.slice(0, 500)}`);
+  if (!run.report?.plan) {
+    console.log(
+      `    no report; stdout/stderr: ${JSON.stringify(run.report)?.slice(0, 300)} ${run.stderr.slice(0, 500)}`,
+    );
     return;
   }
   const r = run.report;

@@ -38,7 +38,7 @@ export function summaryLines(report: RunReport): string[] {
 export function summaryJson(report: RunReport): Record<string, unknown> {
   return {
     ...report,
-    connectors: report.connectors.map(({ changes, ...c }) => ({ ...c, changes: changes.length })),
+    connectors: report.connectors.map(({ changes: _sample, ...c }) => ({ ...c, changes: c.changeCount })),
   };
 }
 
