@@ -1,108 +1,257 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+/**
+ * Ingest throughput (`npm run bench -- ingest`), measured with wrk (Debian's `wrk` package) as the
+ * load generator: one thread, one pool of keep-alive connections, the same for every server, and
+ * signed bodies prepared before the clock (a file wrk's script reads at start). Three servers take
+ * the same bodies, each on a fresh database, in rounds whose order rotates:
+ * - bare `node:http` (reads the body, answers 200): the ceiling;
+ * - a hand-written receiver (verify, JSON.parse, one synchronous=FULL SQLite commit per request);
+ * - growrk-sync (`serve`, production settings, every 200 after a durable commit).
+ * With one employee per body and with six. Ratios are what count on a shared machine.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signBody } from '../../src/growrk/signature.ts';
 import { startServiceProcess } from '../helpers/service-process.ts';
-import { type LoadResult, runLoad } from './load.ts';
 
 const SECRET = 'bench-secret';
+const SCRIPT = fileURLToPath(new URL('./wrk-bodies.lua', import.meta.url));
 const fixture = JSON.parse(
   readFileSync(fileURLToPath(new URL('../fixtures/growrk/employee.updated.json', import.meta.url)), 'utf8'),
 ) as Record<string, unknown> & { employees: Array<Record<string, unknown>> };
 
-/** A signed employee webhook of about 1.7 KB, unique per i. */
-export function employeeWebhook(i: number, offset = 0): { body: string; headers: Record<string, string> } {
-  const employee = {
-    ...fixture.employees[0],
-    id: `emp-${offset + i}`,
-    email: `user${offset + i}@example.com`,
-    customNotes: 'x'.repeat(300),
-  };
+/** A signed employee.updated webhook with `perBody` employees (about 1.7 KB each), unique per i. */
+export function employeesWebhook(
+  i: number,
+  perBody: number,
+  offset = 0,
+): { body: string; headers: Record<string, string> } {
+  const employees = Array.from({ length: perBody }, (_, k) => {
+    const n = offset + i * perBody + k;
+    return {
+      ...fixture.employees[0],
+      id: `emp-${n}`,
+      email: `user${n}@example.com`,
+      customNotes: 'x'.repeat(300),
+    };
+  });
   const body = JSON.stringify({
     ...fixture,
     timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
-    employees: [employee],
+    employees,
   });
   return { body, headers: { 'x-growrk-signature': signBody(body, SECRET) } };
 }
 
-async function startBare(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-server.ts', import.meta.url))], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve) => {
-    child.stdout.once('data', (chunk: Buffer) =>
-      resolve((JSON.parse(chunk.toString()) as { url: string }).url),
-    );
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+/** A signed employee webhook of about 1.7 KB, unique per i. */
+export function employeeWebhook(i: number, offset = 0): { body: string; headers: Record<string, string> } {
+  return employeesWebhook(i, 1, offset);
 }
 
-function row(name: string, r: LoadResult): string {
-  return `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50ms.toFixed(2).padStart(6)} ms   p99 ${r.p99ms.toFixed(2).padStart(7)} ms   (${r.ok}/${r.requests} ok)`;
+/** True when `wrk` can be run; otherwise explains how to install it. */
+export function wrkAvailable(): boolean {
+  const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  if (!probe.error) return true;
+  console.error(
+    'The ingest bench uses wrk as its load generator, and wrk is not installed.\n' +
+      '  Debian/Ubuntu: apt-get update && apt-get install -y wrk\n' +
+      '  macOS:         brew install wrk\n' +
+      'then run npm run bench -- ingest again.',
+  );
+  return false;
 }
 
-/** Ingest throughput of the service (durable commits) against a bare node:http server. */
-export async function benchIngest(options: {
-  total: number;
-  concurrency: number;
-  databaseUrl?: string;
-  label?: string;
-}): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'gs-bench-'));
-  const databaseUrl = options.databaseUrl ?? `sqlite:${join(dir, 'bench.db')}`;
-  const bare = await startBare();
-  // Production settings: default logging, every commit fsynced before the 200.
-  const quiet = await startServiceProcess({ GROWRK_WEBHOOK_SECRET: SECRET, DATABASE_URL: databaseUrl });
-  try {
-    const warm = { total: 500, concurrency: options.concurrency };
-    await runLoad({ url: bare.url, ...warm, bodyFor: (i) => employeeWebhook(i, 9_000_000) });
-    await runLoad({
-      url: `${quiet.url}/webhooks/growrk`,
-      ...warm,
-      bodyFor: (i) => employeeWebhook(i, 9_000_000),
+/** One wrk run's figures. */
+export interface WrkResult {
+  requests: number;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  /** Answers other than 2xx/3xx, and socket errors (connect, read, write, timeout). */
+  failed: number;
+}
+
+/** Runs wrk against `url` with the bodies in `file`. */
+export function runWrk(options: {
+  url: string;
+  file: string;
+  seconds: number;
+  connections: number;
+}): Promise<WrkResult> {
+  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s'];
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', [...args, '-s', SCRIPT, options.url, '--', options.file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const results: Array<[LoadResult, LoadResult]> = [];
-    for (let round = 0; round < 3; round += 1) {
-      // Bodies and signatures are made before the clock starts: the load generator shares the
-      // machine's two cores, and its own work should weigh on neither side.
-      const bodies = Array.from({ length: options.total }, (_, i) => employeeWebhook(i, round * 1_000_000));
-      const b = await runLoad({
-        url: bare.url,
-        total: options.total,
-        concurrency: options.concurrency,
-        bodyFor: (i) => bodies[i]!,
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('exit', () => {
+      const line = /WRK_RESULT (\{.*\})/.exec(out);
+      if (!line) return reject(new Error(`wrk printed no result:\n${out}`));
+      const r = JSON.parse(line[1]!) as Record<string, number>;
+      resolve({
+        requests: r.requests!,
+        rps: r.requests! / (r.durationUs! / 1e6),
+        p50ms: r.p50Us! / 1000,
+        p99ms: r.p99Us! / 1000,
+        failed: r.non2xx! + r.socketErrors!,
       });
-      const s = await runLoad({
-        url: `${quiet.url}/webhooks/growrk`,
-        total: options.total,
-        concurrency: options.concurrency,
-        bodyFor: (i) => bodies[i]!,
-      });
-      results.push([b, s]);
-    }
-    const label = options.label ?? 'sqlite';
-    console.log(
-      `\n## ingest: ${options.total} signed 1.7 KB employee webhooks x 3 rounds, ${options.concurrency} keep-alive connections (${label})`,
+    });
+  });
+}
+
+/** A server under test, started afresh (on a fresh database) for each run. */
+interface Target {
+  name: string;
+  /** Path the bodies are posted to. */
+  path: string;
+  /** Whether a body seen before is cheaper (a duplicate): then every body must be new. */
+  dedupes: boolean;
+  start(): Promise<{ url: string; stop(): Promise<unknown> }>;
+}
+
+function startScript(script: string, args: string[]): Promise<{ url: string; stop(): Promise<unknown> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [fileURLToPath(new URL(script, import.meta.url)), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve) => {
+    child.stdout?.once('data', (chunk: Buffer) =>
+      resolve({
+        url: (JSON.parse(chunk.toString()) as { url: string }).url,
+        stop: () =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      }),
     );
-    for (const [i, [b, s]] of results.entries()) {
-      console.log(row(`round ${i + 1} bare node:http`, b));
-      console.log(row(`round ${i + 1} growrk-sync (${label}, durable)`, s));
-      console.log(`round ${i + 1} ratio service/bare: ${(s.rps / b.rps).toFixed(2)}`);
+  });
+}
+
+function row(name: string, r: WrkResult, note = ''): string {
+  return `  ${name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50ms.toFixed(2).padStart(6)} ms   p99 ${r.p99ms.toFixed(2).padStart(7)} ms${r.failed ? `   ${r.failed} FAILED` : ''}${note}`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Writes `count` signed bodies with `perBody` employees as wrk's script reads them. */
+function bodiesFile(dir: string, name: string, count: number, perBody: number, offset: number): string {
+  const file = join(dir, name);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const { body, headers } = employeesWebhook(i, perBody, offset);
+    lines.push(`${headers['x-growrk-signature']}\t${body}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/**
+ * Ingest throughput of growrk-sync against bare node:http and the hand-written receiver, with wrk.
+ * @param databaseUrl a fresh database for each service start (default: a new SQLite file).
+ */
+export async function benchIngest(
+  options: {
+    seconds?: number;
+    connections?: number;
+    rounds?: number;
+    /** Employees per body, one block of figures each. Default 1 and 6. */
+    shapes?: readonly number[];
+    databaseUrl?: () => string;
+    label?: string;
+  } = {},
+): Promise<void> {
+  if (!wrkAvailable()) {
+    process.exitCode = 2;
+    return;
+  }
+  const seconds = options.seconds ?? 3;
+  const connections = options.connections ?? 64;
+  const rounds = options.rounds ?? 3;
+  const label = options.label ?? 'sqlite';
+  const dir = mkdtempSync(join(tmpdir(), 'gs-bench-'));
+  let starts = 0;
+  const databaseUrl = options.databaseUrl ?? (() => `sqlite:${join(dir, `service-${++starts}.db`)}`);
+  const targets: Target[] = [
+    { name: 'bare node:http', path: '/', dedupes: false, start: () => startScript('./bare-server.ts', []) },
+    {
+      name: 'hand-written receiver',
+      path: '/',
+      dedupes: false,
+      start: () => startScript('./handwritten-receiver.ts', [join(dir, `peer-${++starts}.db`), SECRET]),
+    },
+    {
+      name: `growrk-sync (${label})`,
+      path: '/webhooks/growrk',
+      dedupes: true,
+      start: async () => {
+        const service = await startServiceProcess({
+          GROWRK_WEBHOOK_SECRET: SECRET,
+          DATABASE_URL: databaseUrl(),
+        });
+        return { url: service.url, stop: () => service.stop() };
+      },
+    },
+  ];
+  try {
+    for (const perBody of options.shapes ?? [1, 6]) {
+      // Enough distinct bodies that no receiver sees one twice (a duplicate is cheaper): up to
+      // 15,000 requests a second for one employee a body, 5,000 for six.
+      const count = Math.ceil((perBody === 1 ? 15_000 : 5_000) * seconds);
+      const measured = bodiesFile(dir, `bodies-${perBody}.txt`, count, perBody, 0);
+      const warm = bodiesFile(dir, `warm-${perBody}.txt`, 2_000, perBody, 50_000_000);
+      console.log(
+        `\n## ingest (${label}): employee.updated with ${perBody} employee(s) a body (${(readFileSync(measured).length / count / 1024).toFixed(1)} KB), wrk -t1 -c${connections} -d${seconds}s, ${rounds} rounds, a fresh server and database each run`,
+      );
+      const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
+      for (let round = 0; round < rounds; round += 1) {
+        for (let k = 0; k < targets.length; k += 1) {
+          const target = targets[(k + round) % targets.length]!;
+          const server = await target.start();
+          try {
+            await runWrk({ url: `${server.url}${target.path}`, file: warm, seconds: 1, connections });
+            const r = await runWrk({
+              url: `${server.url}${target.path}`,
+              file: measured,
+              seconds,
+              connections,
+            });
+            const wrapped =
+              target.dedupes && r.requests > count ? ' (bodies ran out: some were duplicates)' : '';
+            console.log(row(`round ${round + 1} ${target.name}`, r, wrapped));
+            results.get(target.name)!.push(r);
+          } finally {
+            await server.stop();
+          }
+        }
+      }
+      const [bare, peer, service] = targets.map((t) => results.get(t.name)!);
+      const ratios = (a: WrkResult[], b: WrkResult[]) => a.map((r, i) => r.rps / b[i]!.rps);
+      const vsBare = ratios(service!, bare!);
+      const vsPeer = ratios(service!, peer!);
+      console.log(
+        `  growrk-sync / bare node:http: median ${median(vsBare).toFixed(2)} (rounds ${vsBare.map((x) => x.toFixed(2)).join(' / ')}); target >= ${perBody === 1 ? '0.5' : '0.3'}`,
+      );
+      console.log(
+        `  growrk-sync / hand-written receiver: median ${median(vsPeer).toFixed(2)}x (rounds ${vsPeer.map((x) => x.toFixed(2)).join(' / ')}); target >= 3x`,
+      );
+      console.log(
+        `  hand-written receiver / bare node:http: median ${median(ratios(peer!, bare!)).toFixed(2)}`,
+      );
     }
-    const ratios = results.map(([b, s]) => s.rps / b.rps).sort((a, b) => a - b);
-    console.log(`median ratio: ${ratios[1]!.toFixed(2)} (target >= 0.5)`);
   } finally {
-    await quiet.stop();
-    await bare.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -16,7 +16,7 @@ import {
   until,
   userIdOfCall,
 } from '../helpers/google-offboarding.ts';
-import { percentile } from './load.ts';
+import { percentile } from './percentile.ts';
 
 const SECRET = 'bench-secret';
 const TOKENS = 2;

@@ -156,16 +156,19 @@ export async function benchPostgres(
 ): Promise<void> {
   const ingestTotal = options.ingestTotal ?? 5000;
   if (ingestTotal > 0) {
-    const schema = newSchema();
+    const schemas: string[] = [];
     try {
       await benchIngest({
-        total: ingestTotal,
-        concurrency: 64,
-        databaseUrl: withSchema(DATABASE_URL, schema),
+        shapes: [1],
+        databaseUrl: () => {
+          const schema = newSchema();
+          schemas.push(schema);
+          return withSchema(DATABASE_URL, schema);
+        },
         label: 'postgres',
       });
     } finally {
-      await dropSchemas([schema]);
+      await dropSchemas(schemas);
     }
   }
 

@@ -10,7 +10,7 @@ import { benchPostgres } from './postgres.ts';
 import { benchReconcile } from './reconcile.ts';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
-  ingest: () => benchIngest({ total: 5000, concurrency: 64 }),
+  ingest: () => benchIngest(),
   offboarding: () => benchOffboarding({ total: 1000, concurrency: 16, single: 1000 }),
   // 100 offboardings needing 1,000 calls under a 600-a-minute quota: suspensions come first.
   'offboarding-quota': () =>
