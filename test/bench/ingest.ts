@@ -5,7 +5,9 @@
  * the same bodies, each on a fresh database, in rounds whose order rotates:
  * - bare `node:http` (reads the body, answers 200): the ceiling;
  * - a hand-written receiver (verify, JSON.parse, one synchronous=FULL SQLite commit per request);
- * - growrk-sync (`serve`, production settings, every 200 after a durable commit).
+ * - growrk-sync (`serve`, production settings, every 200 after a durable commit);
+ * - growrk-sync given the same bodies under an unknown event type: verified, validated and kept
+ *   as one inbox row, nothing projected (what an ack that waits only for the inbox append costs).
  * With one employee per body and with six. Ratios are what count on a shared machine.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -27,6 +29,7 @@ export function employeesWebhook(
   i: number,
   perBody: number,
   offset = 0,
+  event = 'employee.updated',
 ): { body: string; headers: Record<string, string> } {
   const employees = Array.from({ length: perBody }, (_, k) => {
     const n = offset + i * perBody + k;
@@ -39,6 +42,7 @@ export function employeesWebhook(
   });
   const body = JSON.stringify({
     ...fixture,
+    event,
     timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
     employees,
   });
@@ -112,6 +116,8 @@ interface Target {
   path: string;
   /** Whether a body seen before is cheaper (a duplicate): then every body must be new. */
   dedupes: boolean;
+  /** Which bodies it takes: the employee events, or the same bodies under an unknown event type. */
+  bodies: 'employee' | 'unknown';
   start(): Promise<{ url: string; stop(): Promise<unknown> }>;
 }
 
@@ -147,11 +153,18 @@ function median(values: number[]): number {
 }
 
 /** Writes `count` signed bodies with `perBody` employees as wrk's script reads them. */
-function bodiesFile(dir: string, name: string, count: number, perBody: number, offset: number): string {
+function bodiesFile(
+  dir: string,
+  name: string,
+  count: number,
+  perBody: number,
+  offset: number,
+  event: string,
+): string {
   const file = join(dir, name);
   const lines: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    const { body, headers } = employeesWebhook(i, perBody, offset);
+    const { body, headers } = employeesWebhook(i, perBody, offset, event);
     lines.push(`${headers['x-growrk-signature']}\t${body}`);
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
@@ -184,25 +197,41 @@ export async function benchIngest(
   const dir = mkdtempSync(join(tmpdir(), 'gs-bench-'));
   let starts = 0;
   const databaseUrl = options.databaseUrl ?? (() => `sqlite:${join(dir, `service-${++starts}.db`)}`);
+  const startService = async () => {
+    const service = await startServiceProcess({ GROWRK_WEBHOOK_SECRET: SECRET, DATABASE_URL: databaseUrl() });
+    return { url: service.url, stop: () => service.stop() };
+  };
   const targets: Target[] = [
-    { name: 'bare node:http', path: '/', dedupes: false, start: () => startScript('./bare-server.ts', []) },
+    {
+      name: 'bare node:http',
+      path: '/',
+      dedupes: false,
+      bodies: 'employee',
+      start: () => startScript('./bare-server.ts', []),
+    },
     {
       name: 'hand-written receiver',
       path: '/',
       dedupes: false,
+      bodies: 'employee',
       start: () => startScript('./handwritten-receiver.ts', [join(dir, `peer-${++starts}.db`), SECRET]),
     },
     {
       name: `growrk-sync (${label})`,
       path: '/webhooks/growrk',
       dedupes: true,
-      start: async () => {
-        const service = await startServiceProcess({
-          GROWRK_WEBHOOK_SECRET: SECRET,
-          DATABASE_URL: databaseUrl(),
-        });
-        return { url: service.url, stop: () => service.stop() };
-      },
+      bodies: 'employee',
+      start: () => startService(),
+    },
+    {
+      // The same bodies under an event type growrk-sync does not know: verified, validated and
+      // stored as one inbox row, without projection or jobs. What an ack that waits only for the
+      // inbox append would cost.
+      name: 'growrk-sync inbox-only',
+      path: '/webhooks/growrk',
+      dedupes: true,
+      bodies: 'unknown',
+      start: () => startService(),
     },
   ];
   try {
@@ -210,8 +239,12 @@ export async function benchIngest(
       // Enough distinct bodies that no receiver sees one twice (a duplicate is cheaper): up to
       // 15,000 requests a second for one employee a body, 5,000 for six.
       const count = Math.ceil((perBody === 1 ? 15_000 : 5_000) * seconds);
-      const measured = bodiesFile(dir, `bodies-${perBody}.txt`, count, perBody, 0);
-      const warm = bodiesFile(dir, `warm-${perBody}.txt`, 2_000, perBody, 50_000_000);
+      const files = {
+        employee: bodiesFile(dir, `bodies-${perBody}.txt`, count, perBody, 0, 'employee.updated'),
+        unknown: bodiesFile(dir, `unknown-${perBody}.txt`, count, perBody, 0, 'employee.bench-unknown'),
+      };
+      const measured = files.employee;
+      const warm = bodiesFile(dir, `warm-${perBody}.txt`, 2_000, perBody, 50_000_000, 'employee.updated');
       console.log(
         `\n## ingest (${label}): employee.updated with ${perBody} employee(s) a body (${(readFileSync(measured).length / count / 1024).toFixed(1)} KB), wrk -t1 -c${connections} -d${seconds}s, ${rounds} rounds, a fresh server and database each run`,
       );
@@ -237,7 +270,7 @@ export async function benchIngest(
           }
         }
       }
-      const [bare, peer, service] = targets.map((t) => results.get(t.name)!);
+      const [bare, peer, service, inboxOnly] = targets.map((t) => results.get(t.name)!);
       const ratios = (a: WrkResult[], b: WrkResult[]) => a.map((r, i) => r.rps / b[i]!.rps);
       const vsBare = ratios(service!, bare!);
       const vsPeer = ratios(service!, peer!);
@@ -249,6 +282,9 @@ export async function benchIngest(
       );
       console.log(
         `  hand-written receiver / bare node:http: median ${median(ratios(peer!, bare!)).toFixed(2)}`,
+      );
+      console.log(
+        `  growrk-sync inbox-only / bare node:http: median ${median(ratios(inboxOnly!, bare!)).toFixed(2)}; / hand-written: ${median(ratios(inboxOnly!, peer!)).toFixed(2)}x (the ceiling of a lean ack)`,
       );
     }
   } finally {
