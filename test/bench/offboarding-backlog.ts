@@ -18,7 +18,7 @@ import {
   seedSchema,
   userIdOfCall,
 } from '../helpers/google-offboarding.ts';
-import { percentile } from './load.ts';
+import { percentile } from './percentile.ts';
 
 const SECRET = 'bench-secret';
 const HUBSPOT_LIMIT = 190;
