@@ -290,6 +290,29 @@ describe('offboarding that finishes the job (handover, devices, equipment-gated 
     expect(emu.state.transfers.all()).toHaveLength(2);
   });
 
+  it('a laptop reassigned to someone else re-checks the previous holder, whose offboarding then closes', async () => {
+    const { service } = await start();
+    seedOffboardee(5);
+    await deliver(service, laptopBody(5, '2024-09-20T10:00:00Z', { status: 'Shipped' }));
+    await deliver(service, employeeBody('employee.offboarded', 5));
+    await until(
+      'the closing to wait for the laptop',
+      async () => (await timeline(service, 'emp-5'))?.blockedBy,
+    );
+    const reassigned = JSON.parse(laptopBody(5, '2024-10-01T10:00:00Z', { status: 'Deployed' })) as {
+      products: Array<Record<string, unknown>>;
+    };
+    const [laptop] = reassigned.products;
+    if (laptop) laptop.employee = { id: 'emp-77', displayName: 'Person 77', email: emailOf(77) };
+    await deliver(service, JSON.stringify(reassigned));
+    const closed = await until('the previous holder to close', async () => {
+      const t = await timeline(service, 'emp-5');
+      return t?.status === 'closed' ? t : null;
+    });
+    expect(closed.equipment).toEqual([]);
+    expect(licenceHeld(5)).toBe(false);
+  });
+
   it('a rehire is held for approval; approving reactivates the account and cancels the closing', async () => {
     const { service, env } = await start();
     const { userId } = seedOffboardee(3);
