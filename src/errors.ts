@@ -61,6 +61,12 @@ export const ERROR_CATALOGUE = {
   STORE_UNAVAILABLE: { status: 503, retryable: true, summary: 'The store cannot be reached or written.' },
   NOT_FOUND: { status: 404, retryable: false, summary: 'No such resource.' },
   UNAUTHORIZED: { status: 401, retryable: false, summary: 'Missing or wrong bearer token.' },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    retryable: true,
+    summary:
+      'Too many wrong admin tokens from this address (ADMIN_MAX_FAILED_ATTEMPTS per ADMIN_FAILED_ATTEMPTS_WINDOW); wait for Retry-After.',
+  },
   BAD_REQUEST: { status: 400, retryable: false, summary: 'The request is not valid.' },
   CONFIG_INVALID: { status: 500, retryable: false, summary: 'The configuration is not valid.' },
   USAGE: { status: 400, retryable: false, summary: 'The command line is not valid.' },

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type AlertMonitor, startAlertMonitor } from './alerts/monitor.ts';
 import type { AppConfig } from './config/types.ts';
 import { createReceiver } from './core/ingest.ts';
+import { keepFieldsFor } from './core/privacy-policy.ts';
 import { buildApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type ReconcileScheduler, startReconcileScheduler } from './reconcile/scheduler.ts';
@@ -50,6 +51,7 @@ export function buildServiceApp(deps: {
       dropFields: config.privacy.dropFields,
       jobConnectors: deps.jobConnectors,
       limits: { maxDepth: config.webhook.maxDepth, maxArrayLength: config.webhook.maxArrayLength },
+      keepFields: keepFieldsFor(config),
       maxClockSkewMs: config.webhook.maxClockSkew,
     }),
     metrics: deps.metrics,
@@ -58,7 +60,15 @@ export function buildServiceApp(deps: {
     unverifiedBytes: config.webhook.unverifiedBytes,
     http: config.http,
     admin: config.admin.token
-      ? { store, token: config.admin.token, enabledConnectors: config.connectors }
+      ? {
+          store,
+          token: config.admin.token,
+          enabledConnectors: config.connectors,
+          throttle: {
+            maxFailures: config.admin.maxFailedAttempts,
+            windowMs: config.admin.failedAttemptsWindow,
+          },
+        }
       : undefined,
   });
 }

@@ -10,6 +10,9 @@ export default defineManifest({
   title: 'Google Workspace',
   configKey: 'google',
   config: googleWorkspaceConfig,
+  reads: {
+    employee: ['email', 'secondaryEmail', 'displayName', 'status', 'jobTitle', 'department', 'manager.email'],
+  },
   crossCheck(g) {
     const problems: string[] = [];
     if (!g.accessToken && !(g.credentials && g.adminSubject)) {

@@ -9,6 +9,11 @@ export default defineManifest({
   title: 'HubSpot',
   configKey: 'hubspot',
   config: hubspotConfig,
+  reads: {
+    employee: ['email', 'displayName'],
+    product: ['assigned', 'employee.id', 'serialNumber'],
+    order: ['status', 'employee.id'],
+  },
   crossCheck: (h) =>
     h.accessToken ? [] : ['hubspot.accessToken: set HUBSPOT_ACCESS_TOKEN to enable hubspot'],
   // One budget per portal (the token names it), shared by every instance on PostgreSQL.

@@ -17,6 +17,19 @@ export default defineManifest({
   title: 'Snipe-IT',
   configKey: 'snipeit',
   config: snipeItConfig,
+  reads: {
+    product: [
+      'status',
+      'legalHoldStatus',
+      'assigned',
+      'employee.id',
+      'employee.email',
+      'orderId',
+      'title',
+      'serialNumber',
+    ],
+    employee: ['email'],
+  },
   crossCheck(s) {
     const problems: string[] = [];
     if (!/^https?:\/\/[^/]/.test(s.url))

@@ -1,6 +1,8 @@
 import { CONNECTOR_IDS, CONNECTOR_MANIFESTS } from '../connector/registry.ts';
+import { DEFAULT_KEEP_FIELDS, keepFieldsEntries } from '../growrk/allowlist.ts';
 import { DEFAULT_PAYLOAD_LIMITS } from '../growrk/limits.ts';
 import { DEFAULT_SENSITIVE_FIELDS } from '../growrk/privacy.ts';
+import { DEFAULT_ADMIN_THROTTLE } from '../http/admin-auth.ts';
 
 /**
  * The one configuration schema (convict): defaults, then the JSON file named by
@@ -212,8 +214,14 @@ const coreSchema = {
     },
   },
   privacy: {
+    keepFields: {
+      doc: 'Entity fields kept, comma-separated: kind:path (employee:startDate) or a path for every kind; path.* keeps all below. Everything else is dropped before anything is stored. Enabled connectors add the fields their mappings name.',
+      format: 'comma-list',
+      default: keepFieldsEntries(DEFAULT_KEEP_FIELDS),
+      env: 'PRIVACY_KEEP_FIELDS',
+    },
     dropFields: {
-      doc: 'Employee fields dropped before anything is stored, comma-separated.',
+      doc: 'Field names never stored, at any depth and whatever PRIVACY_KEEP_FIELDS says, comma-separated (case-insensitive).',
       format: 'comma-list',
       default: [...DEFAULT_SENSITIVE_FIELDS],
       env: 'PRIVACY_DROP_FIELDS',
@@ -226,6 +234,18 @@ const coreSchema = {
       default: '',
       env: 'ADMIN_TOKEN',
       sensitive: true,
+    },
+    maxFailedAttempts: {
+      doc: 'Wrong admin tokens one client address may send per window; past it the address gets 429 until the window ends.',
+      format: 'nat',
+      default: DEFAULT_ADMIN_THROTTLE.maxFailures,
+      env: 'ADMIN_MAX_FAILED_ATTEMPTS',
+    },
+    failedAttemptsWindow: {
+      doc: 'The window in which wrong admin tokens are counted per client address.',
+      format: 'duration',
+      default: DEFAULT_ADMIN_THROTTLE.windowMs,
+      env: 'ADMIN_FAILED_ATTEMPTS_WINDOW',
     },
   },
   alerts: {

@@ -43,8 +43,8 @@ export interface CoreConfig {
     destructiveWindow: number;
   };
   reconcile: { schedule: string; maxDestructive: number; maxDestructiveShare: number };
-  privacy: { dropFields: string[] };
-  admin: { token: string };
+  privacy: { keepFields: string[]; dropFields: string[] };
+  admin: { token: string; maxFailedAttempts: number; failedAttemptsWindow: number };
   /** Notifications (src/alerts/); each sink is off while its URL is empty. */
   alerts: { slackWebhookUrl: string; webhookUrl: string; noEventAfter: number; interval: number };
   log: { level: string };

@@ -118,6 +118,12 @@ export interface ConnectorManifest<
   config: S;
   /** Problems with the configuration when this connector is enabled (credentials missing...). */
   crossCheck(config: ConfigOf<S>): string[];
+  /**
+   * The GroWrk entity fields its code reads besides those its JSON-object field mappings name
+   * (those are found by themselves): kept in the store when the connector is enabled, whatever
+   * PRIVACY_KEEP_FIELDS says. Dot paths from the entity.
+   */
+  reads?: Partial<Record<EntityKind, readonly string[]>>;
   rateLimit(config: ConfigOf<S>): RateLimitPolicy;
   /** The worker lane's defaults (see {@link LanePolicy}). */
   lane?: LanePolicy;

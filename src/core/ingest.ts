@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
+import { bodyFilter, DEFAULT_KEEP_FIELDS, type KeepFields } from '../growrk/allowlist.ts';
 import {
   checkTimestamp,
   DEFAULT_MAX_CLOCK_SKEW_MS,
@@ -7,7 +8,7 @@ import {
   parseJsonText,
 } from '../growrk/envelope.ts';
 import { checkPayloadLimits, DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from '../growrk/limits.ts';
-import { dropSensitive, withheldBody } from '../growrk/privacy.ts';
+import { withheldBody } from '../growrk/privacy.ts';
 import { verifySignature } from '../growrk/signature.ts';
 import type { EntityKind, ParsedEvent } from '../growrk/types.ts';
 import type { IngestResult, Store } from '../store/types.ts';
@@ -23,6 +24,8 @@ export interface IngestOptions {
   jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
   /** Structural limits on payloads (default {@link DEFAULT_PAYLOAD_LIMITS}). */
   limits?: PayloadLimits | undefined;
+  /** The entity fields kept (default {@link DEFAULT_KEEP_FIELDS}); `dropFields` win over it. */
+  keepFields?: KeepFields | undefined;
   /** How far ahead of `now` a GroWrk timestamp may be (default {@link DEFAULT_MAX_CLOCK_SKEW_MS}). */
   maxClockSkewMs?: number | undefined;
   /** The clock (injectable for tests; on the SQLite thread too, where it travels with each delivery). */
@@ -45,6 +48,7 @@ export interface IngestSettings {
   dropFields: readonly string[];
   jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
   limits?: PayloadLimits | undefined;
+  keepFields?: KeepFields | undefined;
   maxClockSkewMs?: number | undefined;
 }
 
@@ -101,6 +105,7 @@ export function createReceiver(options: IngestOptions): WebhookReceiver {
             dropFields: options.dropFields,
             jobConnectors: options.jobConnectors,
             limits: options.limits,
+            keepFields: options.keepFields,
             maxClockSkewMs: options.maxClockSkewMs,
           },
           options.now?.(),
@@ -116,10 +121,12 @@ export function createReceiver(options: IngestOptions): WebhookReceiver {
 export class Ingestor implements WebhookReceiver {
   private readonly options: IngestOptions;
   private readonly now: () => number;
+  private readonly privacy: ReturnType<typeof bodyFilter>;
 
   constructor(options: IngestOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.privacy = bodyFilter(options.keepFields ?? DEFAULT_KEEP_FIELDS, options.dropFields);
   }
 
   /**
@@ -154,7 +161,7 @@ export class Ingestor implements WebhookReceiver {
     try {
       json = parseJsonText(raw);
       checkPayloadLimits(json, this.options.limits ?? DEFAULT_PAYLOAD_LIMITS);
-      event = parseEnvelope(json, this.options.dropFields);
+      event = this.keepAllowed(parseEnvelope(json, this.options.dropFields));
     } catch (err) {
       return this.reject(raw, bodyHash, receivedAt, json, null, toSyncError(err));
     }
@@ -174,7 +181,7 @@ export class Ingestor implements WebhookReceiver {
         receivedAt,
         status: event.known ? 'accepted' : 'ignored',
         event,
-        body: JSON.stringify(dropSensitive(json, this.options.dropFields)),
+        body: JSON.stringify(this.privacy.body(json)),
         jobConnectors: this.options.jobConnectors,
         clockSkewMs: this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
       });
@@ -182,6 +189,19 @@ export class Ingestor implements WebhookReceiver {
     } catch (storeError) {
       return { ok: false, error: storeUnavailable(storeError), type: event.type, stored: null };
     }
+  }
+
+  /** The event with only the allowed fields of each entity (its id always). */
+  private keepAllowed(event: ParsedEvent): ParsedEvent {
+    const { kind } = event;
+    if (kind === null) return event;
+    return {
+      ...event,
+      entities: event.entities.map((entity) => ({
+        ...(this.privacy.entity(kind, entity) as Record<string, unknown>),
+        id: entity.id,
+      })),
+    };
   }
 
   /**
@@ -197,6 +217,10 @@ export class Ingestor implements WebhookReceiver {
     error: SyncError,
   ): Promise<IngestOutcome> {
     const type = event?.type ?? readType(json);
+    // A body that did not parse, broke a limit or is not an object is never kept: only its digest
+    // and size. Otherwise only the envelope and the allowed fields of its entities.
+    const kept =
+      json === undefined || error.code === 'PAYLOAD_LIMIT_EXCEEDED' ? null : this.privacy.body(json);
     try {
       const stored = await this.options.store.ingest({
         id: newId('evt', receivedAt),
@@ -205,11 +229,10 @@ export class Ingestor implements WebhookReceiver {
         status: 'rejected',
         event,
         type,
-        // A body that did not parse (or broke a limit) is never kept: only its digest and size.
         body:
-          json === undefined || error.code === 'PAYLOAD_LIMIT_EXCEEDED'
+          kept === null
             ? withheldBody(error.code, raw.length, createHash('sha256').update(raw).digest('hex'))
-            : JSON.stringify(dropSensitive(json, this.options.dropFields)),
+            : JSON.stringify(kept),
         error: { code: error.code, message: error.message },
         jobConnectors: {},
       });

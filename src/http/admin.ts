@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { SyncError } from '../errors.ts';
 import type { EntityKind } from '../growrk/types.ts';
 import type { EventStatus, HeldChange, Store } from '../store/types.ts';
 import { decideHeldChange } from '../sync/held.ts';
+import { type AdminThrottle, adminGuard, singleQueryParams } from './admin-auth.ts';
 import { registerOffboardingRoutes } from './admin-offboardings.ts';
 import { registerConsolePage } from './admin-page.ts';
 import {
@@ -16,7 +16,6 @@ import {
   runSummary,
   search,
 } from './admin-views.ts';
-import { sendError } from './errors.ts';
 
 /** What the admin API needs. */
 export interface AdminDeps {
@@ -24,12 +23,8 @@ export interface AdminDeps {
   /** The bearer token (ADMIN_TOKEN); the routes exist only when it is set. */
   token: string;
   enabledConnectors: readonly string[];
-}
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  /** Failed-token throttling per client address (default {@link DEFAULT_ADMIN_THROTTLE}). */
+  throttle?: AdminThrottle | undefined;
 }
 
 const EVENT_STATUSES: EventStatus[] = ['accepted', 'ignored', 'rejected'];
@@ -139,11 +134,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
   const { store } = deps;
   registerConsolePage(app);
   app.register(async (api) => {
-    api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!tokenMatches(request.headers.authorization, deps.token)) {
-        return sendError(reply, new SyncError('UNAUTHORIZED'));
-      }
-    });
+    api.addHook('onRequest', adminGuard(deps.token, deps.throttle));
+    api.addHook('preValidation', singleQueryParams);
     eventRoutes(api, deps);
     jobRoutes(api, deps);
     heldRoutes(api, deps);

@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { AppConfig } from '../config/types.ts';
 import { Ingestor } from '../core/ingest.ts';
+import { keepFieldsFor } from '../core/privacy-policy.ts';
 import { SyncError } from '../errors.ts';
 import { checkTimestamp, parseEnvelope, parseJsonBody } from '../growrk/envelope.ts';
 import { ENTITY_ARRAY_KEY, type EntityKind } from '../growrk/types.ts';
@@ -123,6 +124,7 @@ export async function importFile(
     store: deps.store,
     secrets: () => [],
     dropFields: deps.config.privacy.dropFields,
+    keepFields: keepFieldsFor(deps.config),
     jobConnectors: {},
     maxClockSkewMs: clock.maxSkewMs,
     now,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/types.ts';
 import { Ingestor } from '../../src/core/ingest.ts';
+import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { createLogger } from '../../src/log.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { createConnectorRuntime } from '../../src/sync/runtime.ts';
@@ -95,6 +96,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       store,
       secrets: () => [],
       dropFields: config().privacy.dropFields,
+      keepFields: keepFieldsFor(config()),
       jobConnectors: {},
     });
     return { store, ingestor };

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { CONNECTOR_IDS, type ConnectorId, manifestOf } from '../../src/connector/registry.ts';
 import { Ingestor } from '../../src/core/ingest.ts';
+import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { isSyncError } from '../../src/errors.ts';
 import { ENTITY_KINDS } from '../../src/growrk/types.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
@@ -106,6 +107,7 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
       store,
       secrets: () => ['x'],
       dropFields: config.privacy.dropFields,
+      keepFields: keepFieldsFor(config),
       jobConnectors: runtime.jobConnectors,
     });
     for (const event of target.events) await ingestor.accept(Buffer.from(fixtureBodies().get(event)!));

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from '../../src/config/load.ts';
 import type { ApplyReport, Plan } from '../../src/connector/types.ts';
 import { Ingestor } from '../../src/core/ingest.ts';
+import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { isSyncError } from '../../src/errors.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { syncEntity } from '../../src/sync/engine.ts';
@@ -91,6 +92,7 @@ async function harness(env: Record<string, string> = {}): Promise<Harness> {
     store,
     secrets: () => [],
     dropFields: config.privacy.dropFields,
+    keepFields: keepFieldsFor(config),
     jobConnectors: runtime.jobConnectors,
   });
   const { definition, ctx } = loaded;

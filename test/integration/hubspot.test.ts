@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/types.ts';
 import type { ConnectorContext, Plan } from '../../src/connector/types.ts';
 import { Ingestor } from '../../src/core/ingest.ts';
+import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { isSyncError } from '../../src/errors.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import { createLogger } from '../../src/log.ts';
@@ -56,6 +57,7 @@ async function harness(emu: HubSpotEmulator, env: Record<string, string> = {}): 
     store,
     secrets: () => [],
     dropFields: config.privacy.dropFields,
+    keepFields: keepFieldsFor(config),
     jobConnectors: runtime.jobConnectors,
   });
   const engine: EngineConfig = { guardrails: config.guardrails, dryRun: false };

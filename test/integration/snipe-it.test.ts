@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createSnipeItClient } from '../../connectors/snipe-it/client.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { Ingestor } from '../../src/core/ingest.ts';
+import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { isSyncError } from '../../src/errors.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import { createLogger } from '../../src/log.ts';
@@ -46,6 +47,7 @@ async function harness(emu: SnipeItEmulator, env: Record<string, string> = {}): 
     store,
     secrets: () => [],
     dropFields: config.privacy.dropFields,
+    keepFields: keepFieldsFor(config),
     jobConnectors: runtime.jobConnectors,
   });
   return {

@@ -26,6 +26,7 @@ async function receiveWebhook(
       dropFields: settings.dropFields,
       jobConnectors: settings.jobConnectors,
       limits: settings.limits,
+      keepFields: settings.keepFields,
       maxClockSkewMs: settings.maxClockSkewMs,
     });
   }

@@ -82,6 +82,7 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
         lastSettings.dropFields === settings.dropFields &&
         lastSettings.jobConnectors === settings.jobConnectors &&
         lastSettings.limits === settings.limits &&
+        lastSettings.keepFields === settings.keepFields &&
         lastSettings.maxClockSkewMs === settings.maxClockSkewMs;
       lastSettings = settings;
       return call(
