@@ -97,19 +97,30 @@ export function createReceiver(options: IngestOptions): WebhookReceiver {
   return {
     receive: async (raw, signature) =>
       outcomeFromData(
-        await store.receiveWebhook(
-          raw,
-          signature,
-          {
-            secrets: options.secrets(),
-            dropFields: options.dropFields,
-            jobConnectors: options.jobConnectors,
-            limits: options.limits,
-            keepFields: options.keepFields,
-            maxClockSkewMs: options.maxClockSkewMs,
-          },
-          options.now?.(),
-        ),
+        await store
+          .receiveWebhook(
+            raw,
+            signature,
+            {
+              secrets: options.secrets(),
+              dropFields: options.dropFields,
+              jobConnectors: options.jobConnectors,
+              limits: options.limits,
+              keepFields: options.keepFields,
+              maxClockSkewMs: options.maxClockSkewMs,
+            },
+            options.now?.(),
+          )
+          // The store's thread itself failed: an outage of the store, GroWrk redelivers.
+          .catch((err: unknown): IngestOutcomeData => {
+            const error = storeUnavailable(err);
+            return {
+              ok: false,
+              error: { code: error.code, message: error.message },
+              type: null,
+              stored: null,
+            };
+          }),
       ),
   };
 }
