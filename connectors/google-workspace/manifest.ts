@@ -12,6 +12,8 @@ export default defineManifest({
   config: googleWorkspaceConfig,
   reads: {
     employee: ['email', 'secondaryEmail', 'displayName', 'status', 'jobTitle', 'department', 'manager.email'],
+    // The equipment-gated closing (closing.ts).
+    product: ['status', 'assigned', 'employee.id', 'wiped', 'legalHoldStatus', 'serialNumber'],
   },
   crossCheck(g) {
     const problems: string[] = [];

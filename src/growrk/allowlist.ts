@@ -10,9 +10,10 @@ import { ENTITY_ARRAY_KEY, type EntityKind, kindOfEvent } from './types.ts';
 export type KeepFields = Readonly<Record<EntityKind, readonly string[]>>;
 
 /**
- * The safe default: what the core and the built-in mappings read (ids, e-mails, names, status, the
- * directory fields, the employee references; the asset fields), nothing about pay, identity
- * documents, health, family, addresses or free text. `PRIVACY_KEEP_FIELDS` replaces it, and the
+ * The safe default: of employees what the core and the built-in mappings read (ids, e-mails,
+ * names, status, the directory fields, the manager), nothing about pay, identity documents,
+ * health, family or addresses; of products and orders their documented business fields, without
+ * the device PIN, free-text notes, addresses or contact attempts. `PRIVACY_KEEP_FIELDS` replaces it, and the
  * field mappings of enabled connectors add to it.
  */
 export const DEFAULT_KEEP_FIELDS: KeepFields = {
@@ -30,27 +31,46 @@ export const DEFAULT_KEEP_FIELDS: KeepFields = {
     'manager.email',
     'manager.displayName',
   ],
+  // Asset data, not personal: every documented field but the device PIN and free-text notes.
   product: [
     'id',
+    'url',
+    'createdAt',
     'status',
     'assigned',
     'serialNumber',
     'title',
     'model',
     'manufacturer',
+    'specs.*',
     'condition',
     'location',
+    'regionId',
+    'managedBy',
+    'mdm',
     'orderId',
+    'arrivalDate',
+    'wiped',
+    'charger',
+    'po',
+    'legalHoldStatus',
     'employee.id',
     'employee.email',
     'employee.displayName',
   ],
+  // No addresses, no contact attempts.
   order: [
     'id',
-    'status',
-    'type',
+    'url',
     'createdAt',
+    'status',
     'closedAt',
+    'regionId',
+    'country',
+    'type',
+    'cost',
+    'poNumber',
+    'expediteShipping',
     'employee.id',
     'employee.email',
     'employee.displayName',
