@@ -1,4 +1,10 @@
-import { type ApplyReport, type BulkApplyOutcome, entityKey, type Plan } from '../connector/types.ts';
+import {
+  type ApplyOptions,
+  type ApplyReport,
+  type BulkApplyOutcome,
+  entityKey,
+  type Plan,
+} from '../connector/types.ts';
 import { newId } from '../core/ids.ts';
 import type { EntitySnapshot } from '../core/projection.ts';
 import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
@@ -33,9 +39,10 @@ export function describePlan(plan: Plan): string {
 }
 
 /**
- * Makes one connector's target match the projection for one entity: read, plan (pure), guardrails,
- * apply. The same function serves events, approvals and (with a pre-read actual) reconciliation.
- * Throws what the connector throws; the caller decides retry or dead.
+ * Makes one connector's target match the projection for one entity: a batch of one through
+ * {@link syncBatch}, so that one entity and many take the same path (read, plan, guardrails,
+ * apply). Serves events, approvals and tests. Throws the entry's error; the caller decides retry
+ * or dead.
  */
 export async function syncEntity(input: {
   loaded: LoadedConnector;
@@ -50,14 +57,13 @@ export async function syncEntity(input: {
   /** Passed to the connector's apply (the worker asks for the urgent part first). */
   urgentFirst?: boolean;
 }): Promise<SyncResult> {
-  const { loaded, store } = input;
-  const desired = await store.getEntity(input.kind, input.entityId);
-  if (!desired) return { result: 'skipped', summary: 'entity not in the projection', plan: null };
-  const related = await loaded.definition.relatedEntities?.(loaded.ctx, desired);
-  if (related) return fanOut(input, related);
-  const actual = await loaded.definition.read(loaded.ctx, desired);
-  const plan = loaded.definition.plan({ desired, actual, config: loaded.ctx.config });
-  return withRecheck(await decideAndApply({ ...input, desired, plan }), plan.recheckAfterMs);
+  const [result] = await syncBatch({
+    ...input,
+    entries: [{ kind: input.kind, entityId: input.entityId, eventIds: input.eventIds }],
+  });
+  if (!result) throw new SyncError('INTERNAL', 'no result for the entity');
+  if (!result.ok) throw result.error;
+  return result.result;
 }
 
 /** Queues jobs for the entities a connector syncs instead of this one (same events). */
@@ -82,28 +88,6 @@ async function fanOut(
 function withRecheck(result: SyncResult, planRecheck: number | undefined): SyncResult {
   const times = [result.recheckAfterMs, planRecheck].filter((t): t is number => t !== undefined);
   return times.length > 0 ? { ...result, recheckAfterMs: Math.min(...times) } : result;
-}
-
-/** Guardrails and apply for a plan already made (shared with reconciliation). */
-export async function decideAndApply(input: {
-  loaded: LoadedConnector;
-  store: Store;
-  config: EngineConfig;
-  desired: EntitySnapshot;
-  plan: Plan;
-  eventIds: readonly string[];
-  now: () => number;
-  budget?: 'events' | 'none';
-  urgentFirst?: boolean;
-}): Promise<SyncResult> {
-  const decided = await decide(input);
-  if (decided) return decided;
-  const report = await input.loaded.definition.apply(
-    input.loaded.ctx,
-    input.plan,
-    input.urgentFirst ? { urgentFirst: true } : undefined,
-  );
-  return appliedResult(input.plan, report);
 }
 
 /**
@@ -257,9 +241,11 @@ const ISOLATE_BY_BISECTION: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 /**
- * The batch form of {@link syncEntity}: makes one connector's target match the projection for many
- * entities with the connector's bulk calls. `readMany` (else `read` per entity) -> `plan` per
- * entity (pure) -> {@link decideAndApplyMany} (the guardrails per plan, then one `applyMany`).
+ * The one sync path: makes one connector's target match the projection for one or many entities
+ * (a single entity is a batch of one, {@link syncEntity}). Per entity, a connector may hand over to
+ * related entities (`relatedEntities`: jobs for them instead); the rest are read with `readMany`
+ * (else `read` per entity) -> `plan` per entity (pure) -> {@link decideAndApplyMany} (the
+ * guardrails per plan, then one `applyMany`, or `apply` plan by plan).
  *
  * Failure isolation: a failed read fails every entry (nothing was written); after that each entry
  * has its own result, and a failure of one plan (or of one batch call) fails only the entries it
@@ -276,6 +262,8 @@ export async function syncBatch(input: {
   now: () => number;
   /** As in {@link syncEntity}. */
   budget?: 'events' | 'none';
+  /** Asks connectors that apply plan by plan for the urgent part first (see `ApplyOptions`). */
+  urgentFirst?: boolean;
 }): Promise<BatchItemResult[]> {
   const { loaded, store, entries } = input;
   const { definition, ctx } = loaded;
@@ -284,12 +272,19 @@ export async function syncBatch(input: {
   try {
     for (const [index, entry] of entries.entries()) {
       const desired = await store.getEntity(entry.kind, entry.entityId);
-      if (desired) found.push({ index, desired });
-      else results[index] = ok({ result: 'skipped', summary: 'entity not in the projection', plan: null });
+      if (!desired) {
+        results[index] = ok({ result: 'skipped', summary: 'entity not in the projection', plan: null });
+        continue;
+      }
+      // A connector may sync other entities instead of this one (an employee's products).
+      const related = await definition.relatedEntities?.(ctx, desired);
+      if (related) results[index] = ok(await fanOut({ ...input, eventIds: entry.eventIds }, related));
+      else found.push({ index, desired });
     }
     const desired = found.map((f) => f.desired);
+    // A batch of one is read with the connector's `read` (the calls a single change needs).
     const actuals =
-      definition.readMany && desired.length > 0
+      definition.readMany && desired.length > 1
         ? await definition.readMany(ctx, desired)
         : new Map<string, unknown>();
     const items: Array<BatchPlan & { index: number }> = [];
@@ -304,7 +299,10 @@ export async function syncBatch(input: {
       }
     }
     const applied = await decideAndApplyMany({ ...input, items });
-    for (const [i, item] of items.entries()) results[item.index] = applied[i];
+    for (const [i, item] of items.entries()) {
+      const result = applied[i];
+      results[item.index] = result?.ok ? ok(withRecheck(result.result, item.plan.recheckAfterMs)) : result;
+    }
   } catch (err) {
     // Reading (or the store) failed: nothing was applied, so every open entry fails with it.
     const error = toSyncError(err);
@@ -316,9 +314,8 @@ export async function syncBatch(input: {
 }
 
 /**
- * Guardrails and bulk apply for plans already made: the batch form of {@link decideAndApply},
- * shared by worker batches and reconciliation. Each plan goes through the same guardrails as
- * {@link decideAndApply} (nothing to do, protected, dry run, destructive budget and held changes);
+ * Guardrails and bulk apply for plans already made: shared by the worker (one entity is a batch of one) and reconciliation. Each plan goes through
+ * the guardrails (nothing to do, protected, dry run, destructive budget and held changes);
  * the plans left to apply go to the connector's `applyMany` in one call (else `apply` one by one).
  * Plans that failed together on a shared, non-transient batch failure (see
  * {@link ISOLATE_BY_BISECTION}) are applied again by bisection: each half with `applyMany`, a single
@@ -334,6 +331,7 @@ export async function decideAndApplyMany(input: {
   items: readonly BatchPlan[];
   now: () => number;
   budget?: 'events' | 'none';
+  urgentFirst?: boolean;
 }): Promise<BatchItemResult[]> {
   const { loaded } = input;
   const results: Array<BatchItemResult | undefined> = input.items.map(() => undefined);
@@ -348,7 +346,7 @@ export async function decideAndApplyMany(input: {
     }
   }
   const plans = toApply.map((index) => input.items[index]!.plan);
-  const outcomes = await applyIsolating(loaded, plans);
+  const outcomes = await applyIsolating(loaded, plans, input.urgentFirst ? { urgentFirst: true } : undefined);
   for (const [i, index] of toApply.entries()) {
     const outcome = outcomes[i];
     results[index] = !outcome
@@ -363,12 +361,16 @@ export async function decideAndApplyMany(input: {
 }
 
 /** Applies plans in bulk; plans that failed together on a non-transient error are bisected. */
-async function applyIsolating(loaded: LoadedConnector, plans: readonly Plan[]): Promise<BulkApplyOutcome[]> {
+async function applyIsolating(
+  loaded: LoadedConnector,
+  plans: readonly Plan[],
+  options?: ApplyOptions,
+): Promise<BulkApplyOutcome[]> {
   const { definition, ctx } = loaded;
   if (plans.length === 0) return [];
   if (plans.length === 1 || !definition.applyMany) {
     const out: BulkApplyOutcome[] = [];
-    for (const plan of plans) out.push(await applyOne(loaded, plan));
+    for (const plan of plans) out.push(await applyOne(loaded, plan, options));
     return out;
   }
   let outcomes: BulkApplyOutcome[];
@@ -403,9 +405,13 @@ async function applyIsolating(loaded: LoadedConnector, plans: readonly Plan[]): 
   return outcomes;
 }
 
-async function applyOne(loaded: LoadedConnector, plan: Plan): Promise<BulkApplyOutcome> {
+async function applyOne(
+  loaded: LoadedConnector,
+  plan: Plan,
+  options?: ApplyOptions,
+): Promise<BulkApplyOutcome> {
   try {
-    return { plan, ok: true, report: await loaded.definition.apply(loaded.ctx, plan) };
+    return { plan, ok: true, report: await loaded.definition.apply(loaded.ctx, plan, options) };
   } catch (err) {
     return { plan, ok: false, error: toSyncError(err), report: { done: [], skipped: [] } };
   }

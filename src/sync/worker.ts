@@ -6,7 +6,7 @@ import { isSyncError, SyncError, toSyncError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { jobRequestsFor } from '../store/job-requests.ts';
 import type { Job, OutcomeInput, Store } from '../store/types.ts';
-import { type BatchItemResult, type EngineConfig, syncBatch, syncEntity } from './engine.ts';
+import { type BatchItemResult, type EngineConfig, syncBatch } from './engine.ts';
 import { Lane } from './lane.ts';
 import { backoffDelay, MAX_INLINE_WAIT_MS, withQuickRetries } from './retry.ts';
 import type { ConnectorRuntime } from './runtime.ts';
@@ -67,7 +67,7 @@ export class Worker {
               this.leaseUntil.set(job.id, job.leaseUntil ?? at + deps.config.lease);
             }
           },
-          run: (unit) => (unit.length === 1 ? this.runJob(unit[0]!) : this.runBatch(unit)),
+          run: (unit) => this.runJobs(unit),
           settled: (unit) => {
             for (const job of unit) {
               this.leased.delete(job.id);
@@ -164,55 +164,13 @@ export class Worker {
     }));
   }
 
-  private async runJob(job: Job): Promise<void> {
-    const { store, runtime, config } = this.deps;
-    const started = this.deps.now();
-    // Lanes exist only for enabled connectors: a job is claimed by the lane of its connector.
-    const loaded = runtime.connectors.get(job.connector)!;
-    let outcome: BatchItemResult;
-    try {
-      const result = await withQuickRetries(
-        () => {
-          this.assertLease([job]);
-          return syncEntity({
-            loaded,
-            store,
-            config: this.deps.engine,
-            kind: job.kind,
-            entityId: job.entityId,
-            eventIds: job.eventIds,
-            now: this.deps.now,
-            urgentFirst: true,
-          });
-        },
-        {
-          retries: config.quickRetries,
-          onRetryAfter: (ms) => loaded.ctx.limiter.pauseUntil(this.deps.now() + ms),
-        },
-      );
-      outcome = { ok: true, result };
-      if (result.more) {
-        // The urgent part is done (e.g. suspended): the rest runs as a job of its own, queued
-        // behind the work already waiting, so a burst suspends everyone before any playbook.
-        const runAt = this.deps.now();
-        await store.enqueueJobs(jobRequestsFor(job, job.eventIds, runAt));
-      } else if (result.recheckAfterMs !== undefined) {
-        // Something to look at again later (a vendor job under way, a grace period): a job for then.
-        await store.enqueueJobs(jobRequestsFor(job, [], this.deps.now() + result.recheckAfterMs));
-      }
-    } catch (err) {
-      // The job is someone else's now (or soon): record nothing, finish nothing.
-      if (isSyncError(err, 'LEASE_LOST')) return this.leaseLost([job], err);
-      outcome = { ok: false, error: toSyncError(err) };
-    }
-    await this.settle(job, outcome, started);
-  }
-
   /**
-   * Runs jobs of one bulk connector as one batch (`syncBatch`). Quick retries re-run only the jobs
-   * that failed transiently, as a smaller batch; every job then ends on its own result.
+   * Runs a lane's unit of work, one job or a batch of a bulk connector's jobs, as one `syncBatch`
+   * (one job is a batch of one). Quick retries re-run only the jobs that failed transiently, as a
+   * smaller batch; every job then ends on its own result, after queuing its follow-up if it asked
+   * for one.
    */
-  private async runBatch(jobs: readonly Job[]): Promise<void> {
+  private async runJobs(jobs: readonly Job[]): Promise<void> {
     const { store, runtime, config } = this.deps;
     const connector = jobs[0]?.connector ?? '';
     const loaded = runtime.connectors.get(connector)!;
@@ -229,6 +187,7 @@ export class Worker {
             config: this.deps.engine,
             entries: open.map((j) => ({ kind: j.kind, entityId: j.entityId, eventIds: j.eventIds })),
             now: this.deps.now,
+            urgentFirst: true,
           });
           const again: Job[] = [];
           let wait: SyncError | null = null;
@@ -271,12 +230,28 @@ export class Worker {
           error: new SyncError('INTERNAL', 'the batch gave no result for this job'),
         };
         // One job's result failing to be recorded must not leave the others unrecorded.
-        return this.settle(job, outcome, started).catch((err: unknown) => {
-          failed ??= err;
-        });
+        return this.followUp(job, outcome)
+          .then(() => this.settle(job, outcome, started))
+          .catch((err: unknown) => {
+            failed ??= err;
+          });
       }),
     );
     if (failed) throw failed;
+  }
+
+  /** Queues the job a result asks for: the rest of an urgent plan, or a later recheck. */
+  private async followUp(job: Job, outcome: BatchItemResult): Promise<void> {
+    if (!outcome.ok) return;
+    const { result } = outcome;
+    if (result.more) {
+      // The urgent part is done (e.g. suspended): the rest runs as a job of its own, queued
+      // behind the work already waiting, so a burst suspends everyone before any playbook.
+      await this.deps.store.enqueueJobs(jobRequestsFor(job, job.eventIds, this.deps.now()));
+    } else if (result.recheckAfterMs !== undefined) {
+      // Something to look at again later (a vendor job under way, a grace period): a job for then.
+      await this.deps.store.enqueueJobs(jobRequestsFor(job, [], this.deps.now() + result.recheckAfterMs));
+    }
   }
 
   private leaseLost(jobs: readonly Job[], err: SyncError): void {
