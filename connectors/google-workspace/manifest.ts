@@ -46,6 +46,10 @@ export default defineManifest({
     'delete-app-passwords': 'remove',
     'invalidate-backup-codes': 'remove',
     'remove-groups': 'remove',
+    handover: 'update',
+    'wipe-devices': 'remove',
+    'record-equipment': 'update',
+    'close-offboarding': 'update',
   },
   load: async () => (await import('./index.ts')).default,
 });
