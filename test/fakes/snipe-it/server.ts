@@ -11,8 +11,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { FaultInjector, ruleFromJson } from '../shared/faults.ts';
 import type { OpenApiValidator } from '../shared/openapi.ts';
 import { CallRecorder } from '../shared/recorder.ts';
-import { API_BASE, realViolations, snipeItValidator } from './contract.ts';
-import { failure, ROUTES } from './handlers.ts';
+import { API_BASE, snipeItValidator } from './contract.ts';
+import { dispatch } from './dispatch.ts';
+import { ROUTES } from './handlers.ts';
 import { SnipeState } from './state.ts';
 import { Throttle } from './throttle.ts';
 
@@ -204,55 +205,25 @@ export async function startSnipeItEmulator(opts: SnipeItEmulatorOptions = {}): P
       record(429, withFault);
       return;
     }
-    const reply = (status: number, answer: unknown, extra: { violation?: string } = {}) => {
-      send(res, status, answer, limit.headers);
-      record(status, { ...withFault, ...extra });
-    };
-    if (badJson) return reply(422, { status: 'error', messages: 'Invalid JSON', payload: null });
-    if (lookup.kind === 'no-path') {
-      return reply(404, {
-        status: 'error',
-        message: '404 endpoint not found. Please check the API reference.',
-      });
-    }
-    if (lookup.kind === 'no-method') {
-      return reply(405, { status: 'error', messages: 'Method not allowed', payload: null });
-    }
-    const checked = validator.validate(lookup.operation, lookup.params, {
-      query: new Map([...url.searchParams.keys()].map((k) => [k, url.searchParams.getAll(k)])),
-      hasBody: body !== undefined,
-      ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}),
-      body,
-    });
-    const violations = realViolations(`${method} ${template}`, checked.violations);
-    if (violations.length > 0) {
-      const messages: Record<string, string[]> = {};
-      for (const v of violations) messages[v.field] = [...(messages[v.field] ?? []), v.message];
-      return reply(200, failure(messages).body, {
-        violation: violations.map((v) => `${v.field}: ${v.message}`).join('; '),
-      });
-    }
-    if (!route)
-      return reply(
-        404,
-        { status: 'error', messages: `${operation} is not emulated`, payload: null },
-        { violation: `${operation} is not emulated` },
-      );
-    const p = user.permissions;
-    if (route.permission !== '' && p.superuser !== '1' && p.admin !== '1' && p[route.permission] !== '1') {
-      return reply(403, { message: 'This action is unauthorized.' });
-    }
-    const answer = route.handle({
+    const out = dispatch({
       state,
+      validator,
       user,
-      params: lookup.params,
-      query: url.searchParams,
-      body:
-        typeof body === 'object' && body !== null && !Array.isArray(body)
-          ? (body as Record<string, unknown>)
-          : {},
+      method,
+      template,
+      lookup,
+      ...(route ? { route } : {}),
+      operation,
+      url,
+      body,
+      badJson,
+      ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}),
     });
-    reply(answer.status, answer.body);
+    send(res, out.status, out.body, limit.headers);
+    record(out.status, {
+      ...withFault,
+      ...(out.violation !== undefined ? { violation: out.violation } : {}),
+    });
   }
 
   const server: Server = createServer((req, res) => {
