@@ -24,11 +24,12 @@ export default defineManifest({
       'assigned',
       'employee.id',
       'employee.email',
+      'employee.displayName',
       'orderId',
       'title',
       'serialNumber',
     ],
-    employee: ['email'],
+    employee: ['email', 'status'],
   },
   crossCheck(s) {
     const problems: string[] = [];
