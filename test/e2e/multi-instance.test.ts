@@ -336,7 +336,8 @@ describe('several instances on one PostgreSQL database', () => {
       live: () => live,
       lanes: 48,
       retryDelayMs: 0,
-      deadlineMs: 40_000,
+      // A bound, not a speed target: generous so a loaded CI machine still gets every ack.
+      deadlineMs: 120_000,
       onAck: (l) => {
         if (killing || l.acked.size < 1000) return;
         killedAt = l.acked.size;
@@ -385,7 +386,7 @@ describe('several instances on one PostgreSQL database', () => {
     expect(skipped.length).toBeGreaterThan(0);
     expect(new Set((await finished()).map((r) => r.status))).toEqual(new Set(['no-drift']));
     expect(emu.recorder.writes().length).toBe(writes);
-  }, 110_000);
+  }, 240_000);
 
   it('PostgreSQL crashed and restarted mid-burst: 503 while it is down, nothing acknowledged lost', async () => {
     const USERS = 500;
@@ -424,7 +425,7 @@ describe('several instances on one PostgreSQL database', () => {
       live: () => instances,
       lanes: 32,
       retryDelayMs: 50,
-      deadlineMs: 40_000,
+      deadlineMs: 90_000,
       onAck: (l) => {
         if (!outage && l.acked.size >= 300) outage = crashAndRestart();
       },
@@ -454,5 +455,5 @@ describe('several instances on one PostgreSQL database', () => {
     const store = await harness.open({ url: cluster.url, schema, migrate: false });
     await expectDelivered(store, deliveries, log);
     for (const s of instances) expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
-  }, 90_000);
+  }, 200_000);
 });
