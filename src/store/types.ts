@@ -92,6 +92,16 @@ export interface JobRequest {
   priority?: number;
 }
 
+/** What {@link Store.claimJobs} takes: who claims, how many, at what time, for how long, which lane. */
+export interface ClaimRequest {
+  owner: string;
+  limit: number;
+  now: number;
+  leaseMs: number;
+  /** One connector's lane only; every lane when undefined (tests, tools). */
+  connector?: string | undefined;
+}
+
 /** Held changes or dead jobs of one connector and entity kind (the `/metrics` gauges). */
 export interface AttentionCount {
   state: 'held' | 'dead';
@@ -274,13 +284,7 @@ export interface Store {
    * running job with a live lease; claimed jobs become `running` with `owner` and a lease.
    * Running jobs whose lease expired (their worker died) are claimable again, ahead of the rest.
    */
-  claimJobs(opts: {
-    owner: string;
-    limit: number;
-    now: number;
-    leaseMs: number;
-    connector?: string | undefined;
-  }): Promise<Job[]>;
+  claimJobs(opts: ClaimRequest): Promise<Job[]>;
   /** Extends the leases of running jobs `owner` still holds (heartbeat while they run). */
   renewLeases(ids: readonly string[], owner: string, until: number): Promise<void>;
   /** Ends a claimed job. Ignored when `owner` no longer holds it. */

@@ -23,6 +23,7 @@ import {
 import type {
   AttentionCount,
   CallBudgetRequest,
+  ClaimRequest,
   EventFilter,
   HeldChange,
   IngestInput,
@@ -706,13 +707,7 @@ export class PostgresStore implements Store {
     return requests.length;
   }
 
-  claimJobs(opts: {
-    owner: string;
-    limit: number;
-    now: number;
-    leaseMs: number;
-    connector?: string | undefined;
-  }): Promise<Job[]> {
+  claimJobs(opts: ClaimRequest): Promise<Job[]> {
     return this.op(async () => {
       if (opts.limit <= 0) return [];
       // $5 null: every lane (tests, tools); else one connector's lane.

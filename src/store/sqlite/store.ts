@@ -24,6 +24,7 @@ import {
 import type {
   AttentionCount,
   CallBudgetRequest,
+  ClaimRequest,
   EventFilter,
   HeldChange,
   IngestInput,
@@ -312,13 +313,7 @@ export class SqliteStore implements Store {
     return count;
   }
 
-  claimJobs(opts: {
-    owner: string;
-    limit: number;
-    now: number;
-    leaseMs: number;
-    connector?: string | undefined;
-  }): Promise<Job[]> {
+  claimJobs(opts: ClaimRequest): Promise<Job[]> {
     return this.committer.run(() => {
       if (opts.limit <= 0) return [];
       const lane = opts.connector === undefined ? '' : 'AND connector = ?';
