@@ -1,4 +1,4 @@
-import type { EntitySnapshot } from './projection.ts';
+import { type EntitySnapshot, isOffboarded } from './projection.ts';
 
 /**
  * Claim priorities of sync jobs. Within a connector's lane a higher priority is claimed first, then
@@ -17,9 +17,7 @@ export const JOB_PRIORITY = {
  * status GroWrk sent, or the event that set the snapshot), normal otherwise.
  */
 export function jobPriority(snapshot: EntitySnapshot): number {
-  if (snapshot.kind !== 'employee') return JOB_PRIORITY.normal;
-  const status = typeof snapshot.data.status === 'string' ? snapshot.data.status.toLowerCase() : '';
-  return status === 'offboarded' || snapshot.eventType === 'employee.offboarded'
+  return snapshot.kind === 'employee' && isOffboarded(snapshot)
     ? JOB_PRIORITY.destructive
     : JOB_PRIORITY.normal;
 }
