@@ -18,7 +18,14 @@
  * - A user that carries another employee's GroWrk id is not touched (an e-mail reused by a new hire).
  */
 
-import type { FieldChange, Plan, PlanInput, PlannedOp, TargetRef } from '../../src/connector/types.ts';
+import {
+  emptyPlan,
+  type FieldChange,
+  type Plan,
+  type PlanInput,
+  type PlannedOp,
+  type TargetRef,
+} from '../../src/connector/types.ts';
 import type { EquipmentItem } from '../../src/core/offboarding.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import { decideClosing } from './closing.ts';
@@ -133,15 +140,7 @@ function targetOf(user: GoogleUser): TargetRef {
 export function planEmployee(input: PlanInput<GoogleConfig, GoogleActual>): Plan {
   const { desired, actual, config } = input;
   // Products are followed (their events re-check an employee's closing), never planned themselves.
-  if (desired.kind !== 'employee')
-    return {
-      connector: CONNECTOR_ID,
-      kind: desired.kind,
-      entityId: desired.id,
-      target: null,
-      ops: [],
-      notes: [],
-    };
+  if (desired.kind !== 'employee') return emptyPlan(CONNECTOR_ID, desired);
   const base = { connector: CONNECTOR_ID, kind: 'employee' as const, entityId: desired.id };
   if (!actual) return planWithoutAccount(desired, config, base);
 

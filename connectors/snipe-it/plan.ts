@@ -4,7 +4,7 @@
  * employee's Snipe-IT user, or checked in when unassigned. An offboarded employee's outstanding
  * assets are reported (the returns list), never checked in by this service.
  */
-import type { FieldChange, Plan, PlanInput } from '../../src/connector/types.ts';
+import { emptyPlan, type FieldChange, type Plan, type PlanInput } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { SnipeItConfig } from './config.ts';
 import { assigneeOf, desiredAsset } from './mapping.ts';
@@ -137,14 +137,7 @@ function planEmployee(input: PlanInput<SnipeItConfig, SnipeActual>, plan: SnipeP
 /** Pure: what to do so that Snipe-IT matches `desired`. */
 export function planEntity(input: PlanInput<SnipeItConfig, SnipeActual>): SnipePlan {
   const desired: EntitySnapshot = input.desired;
-  const plan: SnipePlan = {
-    connector: CONNECTOR_ID,
-    kind: desired.kind,
-    entityId: desired.id,
-    target: null,
-    ops: [],
-    notes: [],
-  };
+  const plan: SnipePlan = emptyPlan(CONNECTOR_ID, desired);
   if (desired.kind === 'product') planProduct(input, plan);
   else if (desired.kind === 'employee') planEmployee(input, plan);
   return plan;

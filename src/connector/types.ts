@@ -102,6 +102,14 @@ export function entityKey(kind: EntityKind, id: string): string {
   return `${kind}:${id}`;
 }
 
+/** A plan that changes nothing (no target yet, no ops, no notes) for `entity`, to fill in or return as is. */
+export function emptyPlan<Op extends PlannedOp = PlannedOp>(
+  connector: string,
+  entity: { kind: EntityKind; id: string },
+): Plan<Op> {
+  return { connector, kind: entity.kind, entityId: entity.id, target: null, ops: [], notes: [] };
+}
+
 /** One finding of `check`. */
 export interface CheckFinding {
   ok: boolean;
