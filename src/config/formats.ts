@@ -26,6 +26,19 @@ export function parseDuration(value: unknown): number {
   return Math.round(Number(match[1]) * factor);
 }
 
+/**
+ * Parses a JSON string (an environment variable); anything else, or text that is not JSON, is kept
+ * as it is, so that `validate` names the bad value instead of a parse error hiding it.
+ */
+function parseJsonOrKeep(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 /** Registers the project's convict formats once. */
 export function registerFormats(): void {
   if (registered) return;
@@ -94,14 +107,7 @@ export function registerFormats(): void {
         }
       }
     },
-    coerce: (v: unknown) => {
-      if (typeof v !== 'string') return v;
-      try {
-        return JSON.parse(v);
-      } catch {
-        return v;
-      }
-    },
+    coerce: parseJsonOrKeep,
   });
   convict.addFormat({
     name: 'json-object',
@@ -109,13 +115,6 @@ export function registerFormats(): void {
       if (value === null || typeof value !== 'object' || Array.isArray(value))
         throw new Error('must be a JSON object');
     },
-    coerce: (v: unknown) => {
-      if (typeof v !== 'string') return v;
-      try {
-        return JSON.parse(v);
-      } catch {
-        return v;
-      }
-    },
+    coerce: parseJsonOrKeep,
   });
 }
