@@ -175,6 +175,22 @@ function decide(h, decision) {
   });
 }
 
+/** The Approve (primary) or Reject (danger) button of a held change. */
+function decisionButton(h, decision) {
+  const person = h.subject.name || h.entityId;
+  const verb = decision === 'approve' ? 'Approve' : 'Reject';
+  return el(
+    'button',
+    {
+      type: 'button',
+      class: decision === 'approve' ? 'primary' : 'danger',
+      'aria-label': `${verb} held change for ${person}`,
+      onclick: () => decide(h, decision),
+    },
+    verb,
+  );
+}
+
 function renderHeld(held) {
   $('held-count').textContent = String(held.length);
   const rows = held.map((h) => {
@@ -187,30 +203,7 @@ function renderHeld(held) {
       el('td', {}, h.connector),
       el('td', {}, planList(h.plan)),
       el('td', {}, h.reason, el('div', { class: 'muted' }, `held ${when(h.createdAt)}`)),
-      el(
-        'td',
-        { class: 'actions' },
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'primary',
-            'aria-label': `Approve held change for ${person}`,
-            onclick: () => decide(h, 'approve'),
-          },
-          'Approve',
-        ),
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'danger',
-            'aria-label': `Reject held change for ${person}`,
-            onclick: () => decide(h, 'reject'),
-          },
-          'Reject',
-        ),
-      ),
+      el('td', { class: 'actions' }, decisionButton(h, 'approve'), decisionButton(h, 'reject')),
     );
   });
   $('held').replaceChildren(
