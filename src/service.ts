@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type AlertMonitor, startAlertMonitor } from './alerts/monitor.ts';
 import type { AppConfig } from './config/types.ts';
 import { createReceiver } from './core/ingest.ts';
-import { keepFieldsFor } from './core/privacy-policy.ts';
+import { ingestSettingsFor } from './core/privacy-policy.ts';
 import { buildApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type ReconcileScheduler, startReconcileScheduler } from './reconcile/scheduler.ts';
@@ -48,11 +48,8 @@ export function buildServiceApp(deps: {
     ingestor: createReceiver({
       store,
       secrets: () => config.webhook.secrets,
-      dropFields: config.privacy.dropFields,
       jobConnectors: deps.jobConnectors,
-      limits: { maxDepth: config.webhook.maxDepth, maxArrayLength: config.webhook.maxArrayLength },
-      keepFields: keepFieldsFor(config),
-      maxClockSkewMs: config.webhook.maxClockSkew,
+      ...ingestSettingsFor(config),
     }),
     metrics: deps.metrics,
     logger: deps.logger,

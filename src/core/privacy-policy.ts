@@ -34,3 +34,22 @@ export function keepFieldsFor(config: AppConfig): KeepFields {
   for (const kind of ENTITY_KINDS) out[kind] = [...new Set([...base[kind], ...read[kind], ...mapped])];
   return out;
 }
+
+/**
+ * The part of the ingest settings that comes from configuration: what is dropped and kept, the
+ * payload limits and the clock skew. The service's receiver and `import` both take it from here,
+ * so the two paths cannot drift apart (one path for webhooks and for imported rows).
+ */
+export function ingestSettingsFor(config: AppConfig): {
+  dropFields: readonly string[];
+  keepFields: KeepFields;
+  limits: { maxDepth: number; maxArrayLength: number };
+  maxClockSkewMs: number;
+} {
+  return {
+    dropFields: config.privacy.dropFields,
+    keepFields: keepFieldsFor(config),
+    limits: { maxDepth: config.webhook.maxDepth, maxArrayLength: config.webhook.maxArrayLength },
+    maxClockSkewMs: config.webhook.maxClockSkew,
+  };
+}

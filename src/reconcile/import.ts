@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { AppConfig } from '../config/types.ts';
 import { Ingestor } from '../core/ingest.ts';
-import { keepFieldsFor } from '../core/privacy-policy.ts';
+import { ingestSettingsFor } from '../core/privacy-policy.ts';
 import { SyncError } from '../errors.ts';
 import { checkTimestamp, parseEnvelope, parseJsonBody } from '../growrk/envelope.ts';
 import { ENTITY_ARRAY_KEY, type EntityKind } from '../growrk/types.ts';
@@ -123,10 +123,8 @@ export async function importFile(
   const ingestor = new Ingestor({
     store: deps.store,
     secrets: () => [],
-    dropFields: deps.config.privacy.dropFields,
-    keepFields: keepFieldsFor(deps.config),
     jobConnectors: {},
-    maxClockSkewMs: clock.maxSkewMs,
+    ...ingestSettingsFor(deps.config),
     now,
   });
   const input = createReadStream(request.file, 'utf8');
