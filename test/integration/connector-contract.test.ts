@@ -8,22 +8,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
 import { CONNECTOR_IDS, type ConnectorId, manifestOf } from '../../src/connector/registry.ts';
-import { Ingestor } from '../../src/core/ingest.ts';
-import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { isSyncError } from '../../src/errors.ts';
 import { ENTITY_KINDS } from '../../src/growrk/types.ts';
-import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import type { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { syncEntity } from '../../src/sync/engine.ts';
-import { createConnectorRuntime, type LoadedConnector } from '../../src/sync/runtime.ts';
+import type { LoadedConnector } from '../../src/sync/runtime.ts';
 import { startGoogleEmulator } from '../fakes/google-directory/index.ts';
 import { startHubSpotEmulator } from '../fakes/hubspot/index.ts';
 import type { FaultInjector } from '../fakes/shared/faults.ts';
 import type { RecordedCall } from '../fakes/shared/recorder.ts';
 import { startSnipeItEmulator } from '../fakes/snipe-it/index.ts';
+import { openConnectorWorld } from '../helpers/connector-world.ts';
 import { fixtureBodies } from '../helpers/fixtures.ts';
 
 /** How the suite drives one connector's emulator. */
@@ -98,18 +95,9 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
 
   beforeAll(async () => {
     target = await TARGETS[id]();
-    const config = loadConfig({ env: { CONNECTORS: id, ...target.env }, cwd: dir });
-    store = new SqliteStore({ path: ':memory:' });
-    await store.migrate();
-    const runtime = await createConnectorRuntime({ config, store, logger: pino({ level: 'silent' }) });
-    loaded = runtime.connectors.get(id)!;
-    const ingestor = new Ingestor({
-      store,
-      secrets: () => ['x'],
-      dropFields: config.privacy.dropFields,
-      keepFields: keepFieldsFor(config),
-      jobConnectors: runtime.jobConnectors,
-    });
+    const world = await openConnectorWorld({ id, env: target.env, cwd: dir });
+    ({ store, loaded } = world);
+    const { ingestor } = world;
     for (const event of target.events) await ingestor.accept(Buffer.from(fixtureBodies().get(event)!));
   });
   afterAll(async () => {

@@ -7,17 +7,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
 import type { ApplyReport, Plan } from '../../src/connector/types.ts';
-import { Ingestor } from '../../src/core/ingest.ts';
-import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { isSyncError } from '../../src/errors.ts';
-import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import type { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { syncEntity } from '../../src/sync/engine.ts';
-import { createConnectorRuntime, type LoadedConnector } from '../../src/sync/runtime.ts';
+import type { LoadedConnector } from '../../src/sync/runtime.ts';
 import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-directory/index.ts';
+import { openConnectorWorld } from '../helpers/connector-world.ts';
 import { fixtureBodies } from '../helpers/fixtures.ts';
 
 const EMPLOYEE = 'emp-12345';
@@ -67,34 +64,17 @@ interface Harness {
 
 /** Builds the connector the way the service does: config from env, runtime, SQLite store, ingest. */
 async function harness(env: Record<string, string> = {}): Promise<Harness> {
-  const config = loadConfig({
+  const { config, store, loaded, ingestor } = await openConnectorWorld({
+    id: 'google-workspace',
     env: {
       NODE_ENV: 'test',
-      CONNECTORS: 'google-workspace',
       GOOGLE_ACCESS_TOKEN: 'test-token',
       GOOGLE_API_ROOT_URL: emu.url,
       ...env,
     },
     cwd: dir,
   });
-  const store = new SqliteStore({ path: ':memory:' });
   stores.push(store);
-  await store.migrate();
-  const runtime = await createConnectorRuntime({
-    config,
-    store,
-    logger: pino({ level: 'silent' }),
-    only: ['google-workspace'],
-  });
-  const loaded = runtime.connectors.get('google-workspace');
-  if (!loaded) throw new Error('connector not loaded');
-  const ingestor = new Ingestor({
-    store,
-    secrets: () => [],
-    dropFields: config.privacy.dropFields,
-    keepFields: keepFieldsFor(config),
-    jobConnectors: runtime.jobConnectors,
-  });
   const { definition, ctx } = loaded;
   return {
     loaded,

@@ -8,19 +8,16 @@ import { createHubSpotClient } from '../../connectors/hubspot/client.ts';
 import { applyMany, type BulkOutcome } from '../../connectors/hubspot/index.ts';
 import type { HubSpotActual } from '../../connectors/hubspot/model.ts';
 import { planEntity } from '../../connectors/hubspot/plan.ts';
-import { loadConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/types.ts';
 import type { ConnectorContext, Plan } from '../../src/connector/types.ts';
-import { Ingestor } from '../../src/core/ingest.ts';
-import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { isSyncError } from '../../src/errors.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
-import { createLogger } from '../../src/log.ts';
-import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import type { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { type EngineConfig, type SyncResult, syncEntity } from '../../src/sync/engine.ts';
 import { createRateLimiter } from '../../src/sync/rate-limiter.ts';
-import { createConnectorRuntime, type LoadedConnector } from '../../src/sync/runtime.ts';
+import type { LoadedConnector } from '../../src/sync/runtime.ts';
 import { ALL_SCOPES, type HubSpotEmulator, startHubSpotEmulator } from '../fakes/hubspot/index.ts';
+import { openConnectorWorld } from '../helpers/connector-world.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
 const TOKEN = 'hs-test-token';
@@ -36,9 +33,9 @@ interface Harness {
 }
 
 async function harness(emu: HubSpotEmulator, env: Record<string, string> = {}): Promise<Harness> {
-  const config = loadConfig({
+  const { config, store, loaded, ingestor } = await openConnectorWorld({
+    id: 'hubspot',
     env: {
-      CONNECTORS: 'hubspot',
       HUBSPOT_ACCESS_TOKEN: TOKEN,
       HUBSPOT_BASE_URL: emu.url,
       HUBSPOT_CALLS_PER_10S: '1000',
@@ -47,18 +44,6 @@ async function harness(emu: HubSpotEmulator, env: Record<string, string> = {}): 
       ...env,
     },
     cwd: '/nonexistent',
-  });
-  const store = new SqliteStore({ path: ':memory:' });
-  await store.migrate();
-  const runtime = await createConnectorRuntime({ config, store, logger: createLogger('silent') });
-  const loaded = runtime.connectors.get('hubspot');
-  if (!loaded) throw new Error('hubspot connector not loaded');
-  const ingestor = new Ingestor({
-    store,
-    secrets: () => [],
-    dropFields: config.privacy.dropFields,
-    keepFields: keepFieldsFor(config),
-    jobConnectors: runtime.jobConnectors,
   });
   const engine: EngineConfig = { guardrails: config.guardrails, dryRun: false };
   return {

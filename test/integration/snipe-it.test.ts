@@ -6,16 +6,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSnipeItClient } from '../../connectors/snipe-it/client.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { Ingestor } from '../../src/core/ingest.ts';
-import { keepFieldsFor } from '../../src/core/privacy-policy.ts';
 import { isSyncError } from '../../src/errors.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
-import { createLogger } from '../../src/log.ts';
-import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import type { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { type SyncResult, syncEntity } from '../../src/sync/engine.ts';
 import { createRateLimiter } from '../../src/sync/rate-limiter.ts';
-import { createConnectorRuntime, type LoadedConnector } from '../../src/sync/runtime.ts';
+import type { LoadedConnector } from '../../src/sync/runtime.ts';
 import { type SnipeItEmulator, startSnipeItEmulator } from '../fakes/snipe-it/index.ts';
+import { openConnectorWorld } from '../helpers/connector-world.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
 interface Harness {
@@ -27,9 +25,9 @@ interface Harness {
 }
 
 async function harness(emu: SnipeItEmulator, env: Record<string, string> = {}): Promise<Harness> {
-  const config = loadConfig({
+  const { config, store, loaded, ingestor } = await openConnectorWorld({
+    id: 'snipe-it',
     env: {
-      CONNECTORS: 'snipe-it',
       SNIPEIT_URL: emu.url,
       SNIPEIT_API_TOKEN: 'snipe-test-token',
       SNIPEIT_MODEL_ID: '1',
@@ -37,18 +35,6 @@ async function harness(emu: SnipeItEmulator, env: Record<string, string> = {}): 
       ...env,
     },
     cwd: '/nonexistent',
-  });
-  const store = new SqliteStore({ path: ':memory:' });
-  await store.migrate();
-  const runtime = await createConnectorRuntime({ config, store, logger: createLogger('silent') });
-  const loaded = runtime.connectors.get('snipe-it');
-  if (!loaded) throw new Error('snipe-it connector not loaded');
-  const ingestor = new Ingestor({
-    store,
-    secrets: () => [],
-    dropFields: config.privacy.dropFields,
-    keepFields: keepFieldsFor(config),
-    jobConnectors: runtime.jobConnectors,
   });
   return {
     store,
