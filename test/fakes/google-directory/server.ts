@@ -3,9 +3,10 @@
  * client talks to over loopback (pass `url` as `rootUrl`). Every call goes through fault injection,
  * then the token endpoint, the control API or the Directory API pipeline, and is recorded.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FaultInjector } from '../shared/faults.ts';
+import { closeServer, listenOn } from '../shared/listen.ts';
 import { CallRecorder, type RecordedCall } from '../shared/recorder.ts';
 import { type ApiDeps, type Outcome, parseJsonBody, serveApi, unknownPath } from './api.ts';
 import { TokenRegistry } from './auth.ts';
@@ -215,21 +216,13 @@ export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pro
       sendJson(res, status, googleErrorBody(status, `Emulator error: ${message}`, 'backendError'));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  url = `http://${host}:${address.port}/`;
+  const listening = await listenOn(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
+  url = `${listening.url}/`;
 
   return {
     url,
     tokenUrl: `${url}token`,
-    port: address.port,
+    port: listening.port,
     state,
     faults,
     recorder,
@@ -238,10 +231,7 @@ export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pro
     reset,
     stop: async () => {
       faults.clear(seed);
-      await new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
 }

@@ -3,10 +3,11 @@
  * talks to over loopback (`new Client({ accessToken, basePath: emulator.url })`). Each API call
  * passes the fault injector, then the pipeline (auth, limits, contract, handler), and is recorded.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FaultInjector } from '../shared/faults.ts';
+import { closeServer, listenOn } from '../shared/listen.ts';
 import type { OpenApiValidator } from '../shared/openapi.ts';
 import { CallRecorder } from '../shared/recorder.ts';
 import { ALL_SCOPES, TokenRegistry } from './auth.ts';
@@ -255,30 +256,19 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions = {}): P
       );
     });
   });
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const { url, port } = await listenOn(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
     state,
     faults,
     recorder,
     reset,
     stats,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        faults.clear(seed);
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => {
+      faults.clear(seed);
+      return closeServer(server);
+    },
   };
 }

@@ -5,10 +5,11 @@
  * (with the code differences of contract.ts), the permission, and the handler; every call is
  * recorded. Control API under `/__emulator/` (calls, state, reset, faults), free of auth and limits.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FaultInjector, ruleFromJson } from '../shared/faults.ts';
+import { closeServer, listenOn } from '../shared/listen.ts';
 import type { OpenApiValidator } from '../shared/openapi.ts';
 import { CallRecorder } from '../shared/recorder.ts';
 import { API_BASE, snipeItValidator } from './contract.ts';
@@ -235,28 +236,17 @@ export async function startSnipeItEmulator(opts: SnipeItEmulatorOptions = {}): P
       });
     });
   });
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+  const { url, port } = await listenOn(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
     state,
     faults,
     recorder,
     reset,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        faults.clear(seed);
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => {
+      faults.clear(seed);
+      return closeServer(server);
+    },
   };
 }
