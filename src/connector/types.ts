@@ -97,10 +97,8 @@ export type BulkApplyOutcome =
   | { plan: Plan; ok: true; report: ApplyReport }
   | { plan: Plan; ok: false; error: SyncError; report: ApplyReport };
 
-/** The key of an entity in {@link ConnectorDefinition.readMany}'s answer: `<kind>:<id>`, e.g. `product:prod-777`. */
-export function entityKey(kind: EntityKind, id: string): string {
-  return `${kind}:${id}`;
-}
+/** The key of an entity in {@link ConnectorDefinition.readMany}'s answer (`<kind>:<id>`). */
+export { entityKey } from '../growrk/types.ts';
 
 /** A plan that changes nothing (no target yet, no ops, no notes) for `entity`, to fill in or return as is. */
 export function emptyPlan<Op extends PlannedOp = PlannedOp>(

@@ -5,7 +5,7 @@
  * known in full (`needsSync`) gets one job per connector that syncs its kind, at the snapshot's
  * claim priority.
  */
-import type { EntityKind } from '../growrk/types.ts';
+import { type EntityKind, entityKey } from '../growrk/types.ts';
 import type { OutcomeInput } from '../store/types.ts';
 import { jobPriority } from './priority.ts';
 import {
@@ -16,11 +16,6 @@ import {
   projectionInputs,
 } from './projection.ts';
 import { supersededOutcome } from './superseded.ts';
-
-/** The key of an entity in the snapshot map: `<kind>:<id>`. */
-export function snapshotKey(kind: EntityKind, id: string): string {
-  return `${kind}:${id}`;
-}
 
 /** The entity a projection input touches. */
 export function touchedBy(input: ProjectionInput): { kind: EntityKind; id: string } {
@@ -52,13 +47,13 @@ export function entitiesTouched(event: ProjectedEvent): Array<{ kind: EntityKind
   const seen = new Map<string, { kind: EntityKind; id: string }>();
   for (const input of projectionInputs(event)) {
     const t = touchedBy(input);
-    seen.set(snapshotKey(t.kind, t.id), t);
+    seen.set(entityKey(t.kind, t.id), t);
   }
   return [...seen.values()];
 }
 
 /**
- * Projects one event onto `current` (snapshots by {@link snapshotKey}; updated in place, so a
+ * Projects one event onto `current` (snapshots by {@link entityKey}; updated in place, so a
  * batch of events runs in arrival order as one-by-one ingests would) and returns the snapshots it
  * changed, the jobs they cause, and the ledger rows of the entities it did not change because a
  * newer event had been applied (`superseded`, naming that event), to write in the same commit.
@@ -77,7 +72,7 @@ export function projectEvent(input: {
   const outcomes: OutcomeInput[] = [];
   for (const p of projectionInputs(input.event)) {
     const t = touchedBy(p);
-    const key = snapshotKey(t.kind, t.id);
+    const key = entityKey(t.kind, t.id);
     const { next, supersededBy } = projectInput(input.current.get(key) ?? null, p, input.receivedAt, {
       trustUntil,
     });

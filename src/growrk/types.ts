@@ -63,3 +63,8 @@ export function kindOfEvent(type: string): EntityKind | null {
 export function isKnownEventType(type: string): type is EventType {
   return (EVENT_TYPES as readonly string[]).includes(type);
 }
+
+/** The key of an entity everywhere it is named by kind and id: `<kind>:<id>`, e.g. `product:prod-777`. */
+export function entityKey(kind: EntityKind, id: string): string {
+  return `${kind}:${id}`;
+}

@@ -178,8 +178,3 @@ export function runPatchColumns(patch: Partial<Omit<Run, 'id'>>): Record<string,
   if (patch.checkpoint !== undefined) cols.checkpoint = JSON.stringify(patch.checkpoint);
   return cols;
 }
-
-/** `employee:emp-1` style key used in event rows. */
-export function entityKey(kind: EntityKind, id: string): string {
-  return `${kind}:${id}`;
-}

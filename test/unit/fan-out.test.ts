@@ -3,8 +3,9 @@
  * here, once (the store conformance suite checks both stores persist what it returns).
  */
 import { describe, expect, it } from 'vitest';
-import { entitiesTouched, type ProjectedEvent, projectEvent, snapshotKey } from '../../src/core/fan-out.ts';
+import { entitiesTouched, type ProjectedEvent, projectEvent } from '../../src/core/fan-out.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
+import { entityKey } from '../../src/growrk/types.ts';
 
 const JOBS = { employee: ['google-workspace', 'hubspot'], product: ['hubspot'] };
 
@@ -47,7 +48,7 @@ describe('projectEvent', () => {
         priority: 0,
       },
     ]);
-    expect(current.get(snapshotKey('employee', 'emp-1'))?.ts).toBeNull();
+    expect(current.get(entityKey('employee', 'emp-1'))?.ts).toBeNull();
   });
 
   it('an older or identical event changes nothing and causes no job; the older one is recorded as superseded', () => {
@@ -83,7 +84,7 @@ describe('projectEvent', () => {
     });
     expect(same.jobs).toEqual([]);
     expect(same.outcomes).toEqual([]);
-    expect(current.get(snapshotKey('product', 'prod-1'))?.data.status).toBe('Deployed');
+    expect(current.get(entityKey('product', 'prod-1'))?.data.status).toBe('Deployed');
   });
 
   it('an offboarded employee gets destructive-priority jobs for every connector of employees', () => {
@@ -121,6 +122,6 @@ describe('projectEvent', () => {
     });
     expect(a.jobs).toHaveLength(1);
     expect(b.jobs.map((j) => j.eventId)).toEqual(['evt-2024-09-03T00:00:00Z']);
-    expect(current.get(snapshotKey('product', 'prod-1'))?.data.status).toBe('Shipped');
+    expect(current.get(entityKey('product', 'prod-1'))?.data.status).toBe('Shipped');
   });
 });

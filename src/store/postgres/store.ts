@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { entitiesTouched, type ProjectedEvent, projectEvent, snapshotKey } from '../../core/fan-out.ts';
+import { entitiesTouched, type ProjectedEvent, projectEvent } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
-import type { EntityKind } from '../../growrk/types.ts';
+import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { deadJobRequests, entitiesOf, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
   entityFromRow,
-  entityKey,
   eventFromRow,
   heldFromRow,
   jobFromRow,
@@ -405,7 +404,7 @@ export class PostgresStore implements Store {
       if (!insertedHashes.has(input.bodyHash) || input.status !== 'accepted' || !event || !kind) continue;
       const projected: ProjectedEvent = { ...event, id: input.id, kind };
       projecting.push({ index, event: projected });
-      for (const t of entitiesTouched(projected)) touched.set(snapshotKey(t.kind, t.id), t);
+      for (const t of entitiesTouched(projected)) touched.set(entityKey(t.kind, t.id), t);
     }
 
     const jobsOf = new Map<number, number>();
@@ -426,7 +425,7 @@ export class PostgresStore implements Store {
       const current = new Map<string, EntitySnapshot>();
       for (const row of currentRows.rows) {
         const snapshot = entityFromRow(row);
-        current.set(snapshotKey(snapshot.kind, snapshot.id), snapshot);
+        current.set(entityKey(snapshot.kind, snapshot.id), snapshot);
       }
 
       // The projection, event by event in arrival order, as one-by-one ingests would run it.
@@ -442,7 +441,7 @@ export class PostgresStore implements Store {
           receivedAt: input.receivedAt,
           clockSkewMs: input.clockSkewMs,
         });
-        for (const snapshot of outcome.changed) dirty.add(snapshotKey(snapshot.kind, snapshot.id));
+        for (const snapshot of outcome.changed) dirty.add(entityKey(snapshot.kind, snapshot.id));
         ledger.push(...outcome.outcomes);
         for (const job of outcome.jobs) requests.push({ ...job, now: input.receivedAt });
         jobsOf.set(index, outcome.jobs.length);

@@ -1,16 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { entitiesTouched, type ProjectedEvent, projectEvent, snapshotKey } from '../../core/fan-out.ts';
+import { entitiesTouched, type ProjectedEvent, projectEvent } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
-import type { EntityKind } from '../../growrk/types.ts';
+import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
   entityFromRow,
-  entityKey,
   eventFromRow,
   heldFromRow,
   jobFromRow,
@@ -199,7 +198,7 @@ export class SqliteStore implements Store {
       const current = new Map<string, EntitySnapshot>();
       for (const t of entitiesTouched(projected)) {
         const row = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', t.kind, t.id);
-        if (row) current.set(snapshotKey(t.kind, t.id), entityFromRow(row));
+        if (row) current.set(entityKey(t.kind, t.id), entityFromRow(row));
       }
       const outcome = projectEvent({
         event: projected,
