@@ -9,6 +9,7 @@
 import { type CostModel, pages, windowFloorMs } from '../../src/connector/manifest.ts';
 import type { Plan } from '../../src/connector/types.ts';
 import type { GoogleConfig } from './config.ts';
+import type { GoogleOp } from './model.ts';
 
 const PAGE = 500;
 
@@ -23,7 +24,7 @@ const ITEM_STEPS: Record<string, string> = {
   'remove-groups': 'removeMember',
 };
 
-function writes(plans: readonly Plan[], methods: ReadonlyMap<string, number>): number {
+function writes(plans: readonly Plan<GoogleOp>[], methods: ReadonlyMap<string, number>): number {
   let calls = 0;
   for (const plan of plans) {
     if (plan.ops.some((op) => PATCH_OPS.has(op.type))) calls += 1;
@@ -33,7 +34,7 @@ function writes(plans: readonly Plan[], methods: ReadonlyMap<string, number>): n
   return calls;
 }
 
-export const googleCost: CostModel<GoogleConfig> = {
+export const googleCost: CostModel<GoogleConfig, GoogleOp> = {
   minimum: ({ kinds, applied, methods }) => ({
     // Products are followed for the closing, never listed from Google: only users cost a listing.
     list: kinds.filter((k) => k.kind === 'employee').reduce((n, k) => n + pages(k.listed, PAGE), 0),

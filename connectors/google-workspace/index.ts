@@ -10,7 +10,7 @@ import { createDirectoryClient, type DirectoryClient } from './client.ts';
 import type { GoogleConfig } from './config.ts';
 import { growrkIdsOf, keysOfEmployee, keysOfUser, parseUser, text } from './mapping.ts';
 import { findUser, type GoogleContext, loadProgress, offboardingOf } from './matching.ts';
-import type { GoogleActual } from './model.ts';
+import type { GoogleActual, GoogleOp } from './model.ts';
 import { CONNECTOR_ID, planEmployee } from './plan.ts';
 import { applyPlan } from './playbook.ts';
 import { checkConnector, initConnector } from './setup.ts';
@@ -62,7 +62,7 @@ async function employeesOfProduct(
   return related;
 }
 
-export default defineConnector<GoogleConfig, DirectoryClient, GoogleActual>({
+export default defineConnector<GoogleConfig, DirectoryClient, GoogleActual, GoogleOp>({
   id: CONNECTOR_ID,
   kinds: (config) => (config.closing ? ['employee', 'product'] : ['employee']),
   relatedEntities: (ctx, desired) =>

@@ -3,7 +3,8 @@
  * kept in the custom schema, playbook progress, and the constants every other file shares.
  * No SDK types here: `client.ts` hands over plain JSON that `mapping.ts` narrows into these.
  */
-import type { OffboardingRecord } from '../../src/core/offboarding.ts';
+import type { OpOf } from '../../src/connector/types.ts';
+import type { EquipmentItem, OffboardingRecord } from '../../src/core/offboarding.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 
 /** The `externalIds` entry that links a Google user to a GroWrk employee. */
@@ -117,6 +118,79 @@ export interface GoogleActual {
   /** When this was read (epoch ms): the closing grace period is measured against it. */
   readAt?: number | undefined;
 }
+
+/** Arguments of `handover`: who receives the data. */
+export interface HandoverArgs extends StepArgs {
+  to: string;
+  source: 'manager' | 'fallback';
+}
+
+/** Arguments of `close-offboarding` and `record-equipment`. */
+export interface ClosingArgs {
+  run: PlaybookRun | null;
+  /** Why it closes (`close-offboarding`), or why it cannot (`record-equipment`). */
+  reason: string;
+  equipment: EquipmentItem[];
+}
+
+/** Arguments of a playbook step: which offboarding it belongs to (null: the one this plan starts). */
+export interface StepArgs {
+  run: PlaybookRun | null;
+}
+
+/**
+ * Arguments of `suspend`; the identity arrays of {@link UpdateArgs} may ride along, so that link,
+ * field updates and the suspension are one `users.patch`.
+ */
+export interface SuspendArgs extends UpdateArgs {
+  /** The record to write (apply adds `suspendedAt`). */
+  record: SuspensionRecord;
+  /** Move to this organisational unit in the same patch. */
+  orgUnitPath?: string;
+}
+
+/** Arguments of `reactivate`. */
+export interface ReactivateArgs {
+  /** Move back to this organisational unit in the same patch. */
+  orgUnitPath?: string;
+}
+
+/** Arguments of `update` and `link-external-id`: whole arrays to write (Google replaces arrays whole). */
+export interface UpdateArgs {
+  externalIds?: Record<string, unknown>[];
+  organizations?: Record<string, unknown>[];
+  relations?: Record<string, unknown>[];
+}
+
+/** Arguments of `create`. */
+export interface CreateArgs {
+  primaryEmail: string;
+  givenName: string;
+  familyName: string;
+  externalIds: Record<string, unknown>[];
+  organizations?: Record<string, unknown>[];
+  relations?: Record<string, unknown>[];
+}
+
+/** The identity op: one `users.patch` of the link and the fields GroWrk sets. */
+export type IdentityOp = OpOf<'update' | 'link-external-id', UpdateArgs>;
+
+/** The suspension (one `users.patch`, which may carry the identity changes too). */
+export type SuspendOp = OpOf<'suspend', SuspendArgs>;
+
+/** The Google Workspace connector's ops: a typed union, so `switch (op.type)` types the arguments. */
+export type GoogleOp =
+  | OpOf<'create', CreateArgs>
+  | IdentityOp
+  | SuspendOp
+  | OpOf<'reactivate', ReactivateArgs>
+  | OpOf<'close-suspension-record', Record<string, never>>
+  | OpOf<Exclude<PlaybookStep, 'handover'>, StepArgs>
+  | OpOf<'handover', HandoverArgs>
+  | OpOf<'record-equipment' | 'close-offboarding', ClosingArgs>;
+
+/** Every op kind, for the manifest. */
+export type GoogleOpType = GoogleOp['type'];
 
 /** The user fields plan needs (the `fields` selection of get and list). */
 export const USER_FIELDS = [

@@ -23,10 +23,8 @@ import {
   type FieldChange,
   type Plan,
   type PlanInput,
-  type PlannedOp,
   type TargetRef,
 } from '../../src/connector/types.ts';
-import type { EquipmentItem } from '../../src/core/offboarding.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import { decideClosing } from './closing.ts';
 import type { GoogleConfig } from './config.ts';
@@ -47,15 +45,26 @@ import {
   withOrganization,
 } from './mapping.ts';
 import {
+  type ClosingArgs,
+  type CreateArgs,
   type GoogleActual,
+  type GoogleOp,
   type GoogleUser,
+  type IdentityOp,
   PLAYBOOK_STEPS,
   type PlaybookProgress,
   type PlaybookRun,
   type PlaybookStep,
+  type ReactivateArgs,
   SUSPENDED_BY,
+  type SuspendArgs,
+  type SuspendOp,
   type SuspensionRecord,
+  type UpdateArgs,
 } from './model.ts';
+
+/** A plan of this connector. */
+export type GooglePlan = Plan<GoogleOp>;
 
 /** The connector id, as the registry knows it. */
 export const CONNECTOR_ID = 'google-workspace';
@@ -73,59 +82,6 @@ const STEP_DESCRIPTIONS: Record<PlaybookStep, (label: string) => string> = {
   'wipe-devices': (l) => `remove the work account of ${l} from their mobile devices`,
 };
 
-/** Arguments of `handover`: who receives the data. */
-export interface HandoverArgs extends StepArgs {
-  to: string;
-  source: 'manager' | 'fallback';
-}
-
-/** Arguments of `close-offboarding` and `record-equipment`. */
-export interface ClosingArgs {
-  run: PlaybookRun | null;
-  /** Why it closes (`close-offboarding`), or why it cannot (`record-equipment`). */
-  reason: string;
-  equipment: EquipmentItem[];
-}
-
-/** Arguments of a playbook step: which offboarding it belongs to (null: the one this plan starts). */
-export interface StepArgs {
-  run: PlaybookRun | null;
-}
-
-/**
- * Arguments of `suspend`; the identity arrays of {@link UpdateArgs} may ride along, so that link,
- * field updates and the suspension are one `users.patch`.
- */
-export interface SuspendArgs extends UpdateArgs {
-  /** The record to write (apply adds `suspendedAt`). */
-  record: SuspensionRecord;
-  /** Move to this organisational unit in the same patch. */
-  orgUnitPath?: string;
-}
-
-/** Arguments of `reactivate`. */
-export interface ReactivateArgs {
-  /** Move back to this organisational unit in the same patch. */
-  orgUnitPath?: string;
-}
-
-/** Arguments of `update` and `link-external-id`: whole arrays to write (Google replaces arrays whole). */
-export interface UpdateArgs {
-  externalIds?: Record<string, unknown>[];
-  organizations?: Record<string, unknown>[];
-  relations?: Record<string, unknown>[];
-}
-
-/** Arguments of `create`. */
-export interface CreateArgs {
-  primaryEmail: string;
-  givenName: string;
-  familyName: string;
-  externalIds: Record<string, unknown>[];
-  organizations?: Record<string, unknown>[];
-  relations?: Record<string, unknown>[];
-}
-
 function targetOf(user: GoogleUser): TargetRef {
   return {
     id: user.id,
@@ -137,7 +93,7 @@ function targetOf(user: GoogleUser): TargetRef {
 }
 
 /** Plans one employee against the user `read` or `list` found (or null). Pure. */
-export function planEmployee(input: PlanInput<GoogleConfig, GoogleActual>): Plan {
+export function planEmployee(input: PlanInput<GoogleConfig, GoogleActual>): GooglePlan {
   const { desired, actual, config } = input;
   // Products are followed (their events re-check an employee's closing), never planned themselves.
   if (desired.kind !== 'employee') return emptyPlan(CONNECTOR_ID, desired);
@@ -178,7 +134,7 @@ function graceRecheck(
   desired: EntitySnapshot,
   actual: GoogleActual,
   config: GoogleConfig,
-  lifecycle: readonly PlannedOp[],
+  lifecycle: readonly GoogleOp[],
 ): { recheckAfterMs?: number } {
   if (!config.closing || config.closingGrace <= 0 || lifecycle.some((op) => op.type === 'close-offboarding'))
     return {};
@@ -197,7 +153,7 @@ function graceRecheck(
 }
 
 /** The suspension op with the identity op's changes and arrays folded into the same patch. */
-function withIdentity(suspend: PlannedOp, identity: readonly PlannedOp[]): PlannedOp {
+function withIdentity(suspend: SuspendOp, identity: readonly IdentityOp[]): SuspendOp {
   const [op] = identity;
   if (!op) return suspend;
   return {
@@ -210,8 +166,8 @@ function withIdentity(suspend: PlannedOp, identity: readonly PlannedOp[]): Plann
 function planWithoutAccount(
   desired: EntitySnapshot,
   config: GoogleConfig,
-  base: Pick<Plan, 'connector' | 'kind' | 'entityId'>,
-): Plan {
+  base: Pick<GooglePlan, 'connector' | 'kind' | 'entityId'>,
+): GooglePlan {
   if (!config.createAccounts || employeeState(desired) !== 'active') {
     return { ...base, target: null, ops: [], notes: [NO_ACCOUNT_NOTE] };
   }
@@ -244,7 +200,7 @@ function planWithoutAccount(
         destructive: false,
         description: `create the account ${account.primaryEmail}`,
         changes,
-        args: { ...args },
+        args,
       },
     ],
     notes: [],
@@ -255,7 +211,7 @@ function planWithoutAccount(
  * The identity op: the GroWrk id recorded in `externalIds` and the fields GroWrk sets, as ONE
  * `users.patch` (`link-external-id` when only the link is missing, else `update`), or none.
  */
-function identityOps(desired: EntitySnapshot, user: GoogleUser): PlannedOp[] {
+function identityOps(desired: EntitySnapshot, user: GoogleUser): IdentityOp[] {
   const link = !growrkIdsOf(user).includes(desired.id);
   const { changes, args } = fieldChanges(desired, user);
   if (link) {
@@ -272,7 +228,7 @@ function identityOps(desired: EntitySnapshot, user: GoogleUser): PlannedOp[] {
         ? `record GroWrk id ${desired.id} on ${user.primaryEmail}`
         : `update ${changes.map((c) => c.field).join(', ')} of ${user.primaryEmail}`,
       changes,
-      args: { ...args },
+      args,
     },
   ];
 }
@@ -310,7 +266,7 @@ function offboardOps(
   actual: GoogleActual,
   config: GoogleConfig,
   notes: string[],
-): PlannedOp[] {
+): GoogleOp[] {
   const { user } = actual;
   const label = user.primaryEmail;
   if (!user.suspended) {
@@ -324,12 +280,12 @@ function offboardOps(
       record.orgUnitBefore = user.orgUnitPath;
       changes.push({ field: 'orgUnitPath', before: user.orgUnitPath, after: ou });
     }
-    const suspend: PlannedOp = {
+    const suspend: SuspendOp = {
       type: 'suspend',
       destructive: true,
       description: `suspend ${label}`,
       changes,
-      args: { ...args },
+      args,
     };
     // A new suspension starts a new playbook run: earlier progress does not count.
     return [suspend, ...playbookOps(desired, label, null, null, config, true)];
@@ -369,7 +325,7 @@ function closingOps(
   config: GoogleConfig,
   run: PlaybookRun,
   notes: string[],
-): PlannedOp[] {
+): GoogleOp[] {
   const record = actual.offboarding ?? null;
   const sameRun = record !== null && record.timeline.run === run;
   if (sameRun && record.status !== 'open') return [];
@@ -389,7 +345,7 @@ function closingOps(
         type: 'close-offboarding',
         destructive: false,
         description: `close the offboarding of ${label}: ${closingDescription(config)} (${decision.reason})`,
-        args: { ...args },
+        args,
       },
     ];
   }
@@ -405,7 +361,7 @@ function closingOps(
       type: 'record-equipment',
       destructive: false,
       description: `record why the offboarding of ${label} stays open`,
-      args: { ...args },
+      args,
     },
   ];
 }
@@ -427,21 +383,19 @@ function playbookOps(
   progress: PlaybookProgress | null,
   config: GoogleConfig,
   destructive: boolean,
-): PlannedOp[] {
+): GoogleOp[] {
   const done = new Set<PlaybookStep>(run !== null && progress?.run === run ? progress.done : []);
   const recipient = handoverRecipient(desired, config);
   return enabledSteps(config, recipient !== null)
     .filter((step) => !done.has(step))
-    .map((step) => {
-      const args: StepArgs | HandoverArgs =
-        step === 'handover' && recipient ? { run, ...recipient } : { run };
-      return {
-        type: step,
-        // Handing data over and wiping a phone's work account cut no access the suspension left.
-        destructive: destructive && step !== 'handover',
-        description: STEP_DESCRIPTIONS[step](label),
-        args: { ...args },
-      };
+    .flatMap((step): GoogleOp[] => {
+      const description = STEP_DESCRIPTIONS[step](label);
+      // Handing data over cuts no access the suspension left.
+      if (step === 'handover')
+        return recipient
+          ? [{ type: step, destructive: false, description, args: { run, ...recipient } }]
+          : [];
+      return [{ type: step, destructive, description, args: { run } }];
     });
 }
 
@@ -466,7 +420,7 @@ export function handoverRecipient(
   return fallback ? { to: fallback, source: 'fallback' } : null;
 }
 
-function rehireOps(user: GoogleUser, config: GoogleConfig, notes: string[]): PlannedOp[] {
+function rehireOps(user: GoogleUser, config: GoogleConfig, notes: string[]): GoogleOp[] {
   const label = user.primaryEmail;
   if (user.suspended) {
     if (!suspendedByUs(user)) {
@@ -490,7 +444,7 @@ function rehireOps(user: GoogleUser, config: GoogleConfig, notes: string[]): Pla
         destructive: true,
         description: `reactivate ${label} (suspended by this service; active again in GroWrk)`,
         changes,
-        args: { ...args },
+        args,
         ...(config.rehireApproval
           ? { requiresApproval: `rehire: reactivating ${label} needs approval (GOOGLE_REHIRE_APPROVAL)` }
           : {}),

@@ -4,17 +4,21 @@
  * later ops are not attempted. Deleting something already gone counts as done.
  */
 import { randomBytes } from 'node:crypto';
-import type { ApplyOptions, ApplyReport, Plan, PlannedOp } from '../../src/connector/types.ts';
+import type { ApplyOptions, ApplyReport } from '../../src/connector/types.ts';
 import { SyncError } from '../../src/errors.ts';
 import type { UserWrite } from './client.ts';
 import { type GoogleContext, loadProgress } from './matching.ts';
 import {
+  type CreateArgs,
+  type GoogleOp,
   isPlaybookStep,
   type PlaybookProgress,
   type PlaybookRun,
   type PlaybookStep,
+  type SuspendArgs,
   type SuspensionRecord,
   stateKeys,
+  type UpdateArgs,
 } from './model.ts';
 import {
   cancelOnRehire,
@@ -24,36 +28,24 @@ import {
   runWipe,
   Timeline,
 } from './offboarding-steps.ts';
+import type { GooglePlan } from './plan.ts';
+
+/** A playbook step's op. */
+type StepOp = Extract<GoogleOp, { type: PlaybookStep }>;
+
+function isStepOp(op: GoogleOp): op is StepOp {
+  return isPlaybookStep(op.type);
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function entriesArg(args: Record<string, unknown>, key: string): Record<string, unknown>[] | undefined {
-  const value = args[key];
-  return Array.isArray(value) ? value.filter(isRecord) : undefined;
-}
-
-function stringArg(args: Record<string, unknown>, key: string): string | undefined {
-  const value = args[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function recordArg(args: Record<string, unknown>): SuspensionRecord {
-  const raw = isRecord(args.record) ? args.record : {};
-  const record: SuspensionRecord = {};
-  for (const key of ['suspendedBy', 'growrkEventId', 'growrkOffboardedAt', 'orgUnitBefore'] as const) {
-    const value = stringArg(raw, key);
-    if (value !== undefined) record[key] = value;
-  }
-  return record;
-}
-
 /** The identity arrays of an op (link and field updates), as a patch body. */
-function identityBody(args: Record<string, unknown>): UserWrite {
+function identityBody(args: UpdateArgs): UserWrite {
   const body: UserWrite = {};
   for (const key of ['externalIds', 'organizations', 'relations'] as const) {
-    const value = entriesArg(args, key);
+    const value = args[key];
     if (value) body[key] = value;
   }
   return body;
@@ -78,16 +70,13 @@ function throwawayPassword(): string {
 /** Runs one playbook step against the user; `pending` when it started something not yet finished. */
 async function runStep(
   ctx: GoogleContext,
-  step: PlaybookStep,
-  target: { userId: string; email: string; run: string; args: Record<string, unknown> },
+  target: { userId: string; email: string; run: string; op: StepOp },
   timeline: Timeline,
 ): Promise<'done' | 'pending'> {
-  const userId = target.userId;
-  switch (step) {
+  const { userId, op } = target;
+  switch (op.type) {
     case 'handover': {
-      const to = stringArg(target.args, 'to');
-      if (!to) throw new SyncError('INTERNAL', 'google-workspace: handover op without a recipient');
-      const source = target.args.source === 'fallback' ? 'fallback' : 'manager';
+      const { to, source } = op.args;
       const result = await runHandover(ctx, timeline, { run: target.run, userId, to, source });
       return result === 'completed' ? 'done' : 'pending';
     }
@@ -95,7 +84,7 @@ async function runStep(
       await runWipe(ctx, timeline, { run: target.run, email: target.email });
       return 'done';
     default:
-      await runAccessStep(ctx, step, userId);
+      await runAccessStep(ctx, op.type, userId);
       return 'done';
   }
 }
@@ -133,7 +122,7 @@ async function runAccessStep(
  */
 export async function applyPlan(
   ctx: GoogleContext,
-  plan: Plan,
+  plan: GooglePlan,
   options: ApplyOptions = {},
 ): Promise<ApplyReport> {
   const timeline = new Timeline(ctx, plan.entityId, plan.target?.label ?? plan.entityId);
@@ -147,7 +136,7 @@ export async function applyPlan(
 /** What one apply carries from op to op. */
 interface ApplyRun {
   ctx: GoogleContext;
-  plan: Plan;
+  plan: GooglePlan;
   timeline: Timeline;
   userId: string | null;
   progress: PlaybookProgress | null;
@@ -160,13 +149,13 @@ interface ApplyRun {
   again: boolean;
 }
 
-function requireUser(r: ApplyRun, op: PlannedOp): string {
+function requireUser(r: ApplyRun, op: GoogleOp): string {
   if (!r.userId) throw new SyncError('INTERNAL', `google-workspace: op ${op.type} has no target user`);
   return r.userId;
 }
 
-function runOf(r: ApplyRun, op: PlannedOp): PlaybookRun {
-  const run = stringArg(op.args ?? {}, 'run') ?? r.startedRun;
+function runOf(r: ApplyRun, op: GoogleOp & { args: { run: PlaybookRun | null } }): PlaybookRun {
+  const run = op.args.run || r.startedRun;
   if (run === null) throw new SyncError('INTERNAL', `google-workspace: ${op.type} belongs to no suspension`);
   return run;
 }
@@ -179,7 +168,7 @@ function runOf(r: ApplyRun, op: PlannedOp): PlaybookRun {
  */
 async function applyOps(
   ctx: GoogleContext,
-  plan: Plan,
+  plan: GooglePlan,
   options: ApplyOptions,
   timeline: Timeline,
 ): Promise<ApplyReport> {
@@ -197,8 +186,8 @@ async function applyOps(
     again: false,
   };
   for (const [index, op] of plan.ops.entries()) {
-    if (isPlaybookStep(op.type)) {
-      await applyStep(r, op, op.type, index);
+    if (isStepOp(op)) {
+      await applyStep(r, op, index);
       continue;
     }
     if ((await applyOp(r, op)) === 'skipped') {
@@ -221,8 +210,9 @@ async function applyOps(
 }
 
 /** One playbook step: skipped when recorded done for this run, else run and recorded. */
-async function applyStep(r: ApplyRun, op: PlannedOp, step: PlaybookStep, index: number): Promise<void> {
+async function applyStep(r: ApplyRun, op: StepOp, index: number): Promise<void> {
   const { ctx, plan } = r;
+  const step = op.type;
   const id = requireUser(r, op);
   const run = runOf(r, op);
   const current: PlaybookProgress = r.progress?.run === run ? r.progress : { run, done: [] };
@@ -231,7 +221,7 @@ async function applyStep(r: ApplyRun, op: PlannedOp, step: PlaybookStep, index: 
     return;
   }
   const email = plan.target?.email ?? plan.target?.label ?? '';
-  const result = await runStep(ctx, step, { userId: id, email, run, args: op.args ?? {} }, r.timeline);
+  const result = await runStep(ctx, { userId: id, email, run, op }, r.timeline);
   if (result === 'pending') {
     r.recheckAfterMs = ctx.config.handoverPoll;
     r.done.push(`${step} (transfer under way)`);
@@ -247,31 +237,29 @@ async function applyStep(r: ApplyRun, op: PlannedOp, step: PlaybookStep, index: 
 }
 
 /** Any other op; `skipped` when it found its work already done. */
-async function applyOp(r: ApplyRun, op: PlannedOp): Promise<'done' | 'skipped'> {
+async function applyOp(r: ApplyRun, op: Exclude<GoogleOp, StepOp>): Promise<'done' | 'skipped'> {
   const { ctx, plan } = r;
-  const args = op.args ?? {};
   const schema = ctx.config.customSchema;
   const now = () => new Date(ctx.now()).toISOString();
   switch (op.type) {
     case 'create':
-      r.userId = await createUser(ctx, args);
+      r.userId = await createUser(ctx, op.args);
       await ctx.state.set(stateKeys.link(plan.entityId), r.userId);
       return 'done';
     case 'link-external-id':
     case 'update': {
       const id = requireUser(r, op);
-      await ctx.client.patchUser(id, identityBody(args));
-      if (args.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
+      await ctx.client.patchUser(id, identityBody(op.args));
+      if (op.args.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
       return 'done';
     }
     case 'suspend':
-      await suspend(r, requireUser(r, op), args, now());
+      await suspend(r, requireUser(r, op), op.args, now());
       return 'done';
     case 'reactivate': {
       const id = requireUser(r, op);
       const body: UserWrite = { suspended: false, customSchemas: { [schema]: { reactivatedAt: now() } } };
-      const ou = stringArg(args, 'orgUnitPath');
-      if (ou) body.orgUnitPath = ou;
+      if (op.args.orgUnitPath) body.orgUnitPath = op.args.orgUnitPath;
       await ctx.client.patchUser(id, body);
       r.progress = null;
       await ctx.state.delete(stateKeys.playbook(id));
@@ -279,7 +267,7 @@ async function applyOp(r: ApplyRun, op: PlannedOp): Promise<'done' | 'skipped'> 
       return 'done';
     }
     case 'record-equipment':
-      await recordEquipment(r.timeline, runOf(r, op), stringArg(args, 'reason') ?? '', args.equipment);
+      await recordEquipment(r.timeline, runOf(r, op), op.args.reason, op.args.equipment);
       return 'done';
     case 'close-offboarding': {
       const run = runOf(r, op);
@@ -287,8 +275,8 @@ async function applyOp(r: ApplyRun, op: PlannedOp): Promise<'done' | 'skipped'> 
         run,
         userId: requireUser(r, op),
         email: plan.target?.email ?? '',
-        reason: stringArg(args, 'reason') ?? '',
-        equipment: args.equipment,
+        reason: op.args.reason,
+        equipment: op.args.equipment,
       });
       if (closed === 'already') return 'skipped';
       await r.timeline.step(run, 'close');
@@ -299,27 +287,20 @@ async function applyOp(r: ApplyRun, op: PlannedOp): Promise<'done' | 'skipped'> 
         customSchemas: { [schema]: { reactivatedAt: now() } },
       });
       return 'done';
-    default:
-      throw new SyncError('INTERNAL', `google-workspace: unknown op ${op.type}`);
   }
 }
 
-async function createUser(ctx: GoogleContext, args: Record<string, unknown>): Promise<string> {
-  const primaryEmail = stringArg(args, 'primaryEmail');
-  const givenName = stringArg(args, 'givenName');
-  const familyName = stringArg(args, 'familyName');
+async function createUser(ctx: GoogleContext, args: CreateArgs): Promise<string> {
+  const { primaryEmail, givenName, familyName } = args;
   if (!primaryEmail || !givenName || !familyName)
     throw new SyncError('INTERNAL', 'google-workspace: create op without an e-mail or a name');
   const body: UserWrite = {
+    ...identityBody(args),
     primaryEmail,
     name: { givenName, familyName },
     password: throwawayPassword(),
     changePasswordAtNextLogin: true,
   };
-  for (const key of ['externalIds', 'organizations', 'relations'] as const) {
-    const value = entriesArg(args, key);
-    if (value) body[key] = value;
-  }
   return ctx.client.insertUser(body);
 }
 
@@ -327,22 +308,16 @@ async function createUser(ctx: GoogleContext, args: Record<string, unknown>): Pr
  * One patch: suspended, our record, the identity changes and the offboarding unit. Starts the
  * run (progress and timeline), keeping the patched user for the next job's read.
  */
-async function suspend(
-  r: ApplyRun,
-  id: string,
-  args: Record<string, unknown>,
-  suspendedAt: string,
-): Promise<void> {
+async function suspend(r: ApplyRun, id: string, args: SuspendArgs, suspendedAt: string): Promise<void> {
   const { ctx, plan } = r;
   const schema = ctx.config.customSchema;
-  const record: SuspensionRecord = { ...recordArg(args), suspendedAt };
+  const record: SuspensionRecord = { ...args.record, suspendedAt };
   const body: UserWrite = {
     ...identityBody(args),
     suspended: true,
     customSchemas: { [schema]: { ...record } },
   };
-  const ou = stringArg(args, 'orgUnitPath');
-  if (ou) body.orgUnitPath = ou;
+  if (args.orgUnitPath) body.orgUnitPath = args.orgUnitPath;
   const written = await ctx.client.patchUser(id, body);
   if (body.externalIds !== undefined) await ctx.state.set(stateKeys.link(plan.entityId), id);
   r.startedRun = suspendedAt;

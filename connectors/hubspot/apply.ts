@@ -3,7 +3,7 @@
  * operation is idempotent (upsert by the GroWrk id, PATCH of the same values, PUT/DELETE of an
  * association), so a retried plan simply runs again.
  */
-import type { ApplyReport, Plan, PlannedOp } from '../../src/connector/types.ts';
+import type { ApplyReport } from '../../src/connector/types.ts';
 import { isSyncError, SyncError } from '../../src/errors.ts';
 import {
   batchError,
@@ -14,24 +14,19 @@ import {
   rememberContact,
 } from './contacts.ts';
 import { targetSpec } from './mapping.ts';
-import type { AssociateArgs, CreateArgs, DissociateArgs, UpdateArgs } from './model.ts';
-
-/** Reads an op's arguments as the type the planner wrote them with. */
-export function argsOf<T>(op: PlannedOp): T {
-  if (!op.args) throw new SyncError('INTERNAL', `planned op ${op.type} has no arguments`);
-  return op.args as T;
-}
+import { type AssociateArgs, isCreate, isUpdate } from './model.ts';
+import type { HubSpotPlan } from './plan.ts';
 
 /** Applies one plan; returns the op types done and the target id afterwards. */
-export async function applyPlan(ctx: HubSpotContext, plan: Plan): Promise<ApplyReport> {
+export async function applyPlan(ctx: HubSpotContext, plan: HubSpotPlan): Promise<ApplyReport> {
   const { client, config } = ctx;
   const spec = targetSpec(plan.kind, config);
   const type = await client.resolveType(spec.objectType);
   let recordId = plan.target?.id ?? null;
   const done: string[] = [];
   for (const op of plan.ops) {
-    if (op.type.startsWith('create-')) {
-      const args = argsOf<CreateArgs>(op);
+    if (isCreate(op)) {
+      const { args } = op;
       const result = await client.batchUpsert(type.path, args.idProperty, [
         { idValue: args.idValue, properties: args.properties },
       ]);
@@ -39,28 +34,24 @@ export async function applyPlan(ctx: HubSpotContext, plan: Plan): Promise<ApplyR
       if (!written) throw batchError(result.errors[0], `${op.description}`);
       recordId = written.id;
       if (plan.kind === 'employee') await rememberContact(ctx, plan.entityId, written.id);
-    } else if (op.type.startsWith('update-')) {
-      const args = argsOf<UpdateArgs>(op);
+    } else if (isUpdate(op)) {
+      const { args } = op;
       await client.update(type.path, args.id, args.properties);
       recordId = args.id;
       if (plan.kind === 'employee' && args.properties[config.idProperty] === plan.entityId) {
         await rememberContact(ctx, plan.entityId, args.id);
       }
     } else if (op.type === 'dissociate-contact') {
-      const args = argsOf<DissociateArgs>(op);
-      await client.dissociate(type.path, requireId(recordId, plan), CONTACTS, args.contactId);
-    } else if (op.type === 'associate-contact') {
-      const args = argsOf<AssociateArgs>(op);
-      await associate(ctx, type.path, requireId(recordId, plan), args);
+      await client.dissociate(type.path, requireId(recordId, plan), CONTACTS, op.args.contactId);
     } else {
-      throw new SyncError('INTERNAL', `unknown HubSpot op ${op.type}`);
+      await associate(ctx, type.path, requireId(recordId, plan), op.args);
     }
     done.push(op.type);
   }
   return { done, skipped: [], targetId: recordId };
 }
 
-function requireId(id: string | null, plan: Plan): string {
+function requireId(id: string | null, plan: HubSpotPlan): string {
   if (id) return id;
   throw new SyncError(
     'INTERNAL',

@@ -2,28 +2,22 @@
  * The bulk write path for reconciliation: many plans, written with HubSpot's batch endpoints
  * (100 inputs a call) instead of one call per record.
  */
-import type { ApplyReport, Plan } from '../../src/connector/types.ts';
+import type { ApplyReport } from '../../src/connector/types.ts';
 import { isSyncError, SyncError, toSyncError } from '../../src/errors.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
-import { argsOf } from './apply.ts';
 import type { BatchWriteResult } from './client.ts';
 import { CONTACTS, emailOf, type HubSpotContext, rememberContact } from './contacts.ts';
 import { contactValues, targetSpec } from './mapping.ts';
-import {
-  type AssociateArgs,
-  type CreateArgs,
-  type DissociateArgs,
-  stateKeys,
-  type UpdateArgs,
-} from './model.ts';
+import { type AssociateArgs, type CreateOp, isCreate, isUpdate, stateKeys, type UpdateOp } from './model.ts';
+import type { HubSpotPlan } from './plan.ts';
 
 /** HubSpot's documented batch size. */
 export const BATCH_SIZE = 100;
 
 /** The outcome of one plan in {@link applyMany}. */
 export type BulkOutcome =
-  | { plan: Plan; ok: true; report: ApplyReport }
-  | { plan: Plan; ok: false; error: SyncError; report: ApplyReport };
+  | { plan: HubSpotPlan; ok: true; report: ApplyReport }
+  | { plan: HubSpotPlan; ok: false; error: SyncError; report: ApplyReport };
 
 /** Splits a list into chunks of at most `size`. */
 export function chunks<T>(items: readonly T[], size = BATCH_SIZE): T[][] {
@@ -33,7 +27,7 @@ export function chunks<T>(items: readonly T[], size = BATCH_SIZE): T[][] {
 }
 
 interface Item {
-  plan: Plan;
+  plan: HubSpotPlan;
   done: string[];
   recordId: string | null;
   error: SyncError | null;
@@ -63,7 +57,7 @@ const KIND_ORDER: readonly EntityKind[] = ['employee', 'product', 'order'];
  * @throws VENDOR_QUOTA_EXHAUSTED when HubSpot's daily limit is reached (nothing more can be done
  *   today), and errors that are no single plan's (e.g. CONNECTOR_MISCONFIGURED).
  */
-export async function applyMany(ctx: HubSpotContext, plans: readonly Plan[]): Promise<BulkOutcome[]> {
+export async function applyMany(ctx: HubSpotContext, plans: readonly HubSpotPlan[]): Promise<BulkOutcome[]> {
   const items: Item[] = plans.map((plan) => ({
     plan,
     done: [],
@@ -93,8 +87,14 @@ async function guarded(items: readonly Item[], run: () => Promise<void>): Promis
   }
 }
 
-function opOf(item: Item, prefix: string) {
-  return item.plan.ops.find((op) => op.type.startsWith(prefix));
+/** The item's `create-*` op, if it has one. */
+function createOf(item: Item): CreateOp | undefined {
+  return item.plan.ops.find(isCreate);
+}
+
+/** The item's `update-*` op, if it has one. */
+function updateOf(item: Item): UpdateOp | undefined {
+  return item.plan.ops.find(isUpdate);
 }
 
 /** Marks the inputs of a batch write done or failed, matching results by key. */
@@ -126,13 +126,13 @@ async function applyKind(ctx: HubSpotContext, kind: EntityKind, items: Item[]): 
   const type = await client.resolveType(spec.objectType);
 
   // Creates: upserts by the GroWrk id (contacts that exist by e-mail become updates).
-  let creates = items.filter((i) => opOf(i, 'create-'));
+  let creates = items.filter((i) => createOf(i));
   const updates: Array<{ item: Item; id: string; properties: Record<string, string>; opType: string }> = [];
   if (kind === 'employee') creates = await adoptByEmail(ctx, creates, updates);
   for (const chunk of chunks(creates)) {
-    const batch = chunk.map((item) => {
-      const op = opOf(item, 'create-')!;
-      return { item, key: argsOf<CreateArgs>(op).idValue, opType: op.type, args: argsOf<CreateArgs>(op) };
+    const batch = chunk.flatMap((item) => {
+      const op = createOf(item);
+      return op ? [{ item, key: op.args.idValue, opType: op.type, args: op.args }] : [];
     });
     await guarded(chunk, async () => {
       const result = await client.batchUpsert(
@@ -146,11 +146,9 @@ async function applyKind(ctx: HubSpotContext, kind: EntityKind, items: Item[]): 
 
   // Updates: by record id.
   for (const item of items) {
-    const op = opOf(item, 'update-');
-    if (op && !item.error) {
-      const args = argsOf<UpdateArgs>(op);
-      updates.push({ item, id: args.id, properties: args.properties, opType: op.type });
-    }
+    const op = updateOf(item);
+    if (op && !item.error)
+      updates.push({ item, id: op.args.id, properties: op.args.properties, opType: op.type });
   }
   for (const chunk of chunks(updates)) {
     const batch = chunk.map((u) => ({ item: u.item, key: u.id, opType: u.opType }));
@@ -179,9 +177,9 @@ async function applyKind(ctx: HubSpotContext, kind: EntityKind, items: Item[]): 
     if (item.error || !item.recordId) continue;
     for (const op of item.plan.ops) {
       if (op.type === 'dissociate-contact') {
-        removals.push({ item, fromId: item.recordId, toId: argsOf<DissociateArgs>(op).contactId });
+        removals.push({ item, fromId: item.recordId, toId: op.args.contactId });
       } else if (op.type === 'associate-contact') {
-        additions.push({ item, args: argsOf<AssociateArgs>(op) });
+        additions.push({ item, args: op.args });
       }
     }
   }
@@ -234,7 +232,7 @@ async function adoptByEmail(
   const { client, config } = ctx;
   const byEmail = new Map<string, Item>();
   for (const item of creates) {
-    const email = emailOf(argsOf<CreateArgs>(opOf(item, 'create-')!).properties);
+    const email = emailOf(createOf(item)?.args.properties);
     if (email) byEmail.set(email, item);
   }
   const adopted = new Set<Item>();
@@ -258,13 +256,9 @@ async function adoptByEmail(
             );
             continue;
           }
-          const op = opOf(item, 'create-')!;
-          updates.push({
-            item,
-            id: record.id,
-            properties: argsOf<CreateArgs>(op).properties,
-            opType: op.type,
-          });
+          const op = createOf(item);
+          if (!op) continue;
+          updates.push({ item, id: record.id, properties: op.args.properties, opType: op.type });
           adopted.add(item);
         }
       },

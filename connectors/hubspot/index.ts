@@ -16,7 +16,7 @@ import { applyMany } from './bulk.ts';
 import { createHubSpotClient, type HubSpotClient } from './client.ts';
 import type { HubSpotConfig } from './config.ts';
 import { emailOf } from './contacts.ts';
-import type { HubSpotActual } from './model.ts';
+import type { HubSpotActual, HubSpotOp } from './model.ts';
 import { CONNECTOR_ID, planEntity } from './plan.ts';
 import { listEntities, readEntity } from './read.ts';
 import { readMany } from './read-many.ts';
@@ -56,4 +56,4 @@ const hubspot = {
   applyMany,
 };
 
-export default defineConnector<HubSpotConfig, HubSpotClient, HubSpotActual>(hubspot);
+export default defineConnector<HubSpotConfig, HubSpotClient, HubSpotActual, HubSpotOp>(hubspot);

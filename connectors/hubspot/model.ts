@@ -2,6 +2,7 @@
  * The HubSpot connector's own data shapes: what `read`/`list` return (Actual), and the arguments
  * its planned operations carry. Pure types, no SDK.
  */
+import type { OpOf } from '../../src/connector/types.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 
 /** One CRM record as the connector sees it (properties as HubSpot returns them: strings or null). */
@@ -65,6 +66,35 @@ export interface AssociateArgs {
 export interface DissociateArgs {
   contactId: string;
   employeeId: string;
+}
+
+/** The record noun of a kind, as op types use it (`create-asset`, `update-contact`...). */
+export type HubSpotNoun = 'contact' | 'asset' | 'deal';
+
+/** A `create-*` op: an upsert by the unique GroWrk id property. */
+export type CreateOp = OpOf<`create-${HubSpotNoun}`, CreateArgs>;
+
+/** An `update-*` op: a partial update of a known record. */
+export type UpdateOp = OpOf<`update-${HubSpotNoun}`, UpdateArgs>;
+
+/** The HubSpot connector's ops: a typed union, so `switch (op.type)` types the arguments. */
+export type HubSpotOp =
+  | CreateOp
+  | UpdateOp
+  | OpOf<'associate-contact', AssociateArgs>
+  | OpOf<'dissociate-contact', DissociateArgs>;
+
+/** Every op kind, for the manifest. */
+export type HubSpotOpType = HubSpotOp['type'];
+
+/** True for a `create-*` op. */
+export function isCreate(op: HubSpotOp): op is CreateOp {
+  return op.type.startsWith('create-');
+}
+
+/** True for an `update-*` op. */
+export function isUpdate(op: HubSpotOp): op is UpdateOp {
+  return op.type.startsWith('update-');
 }
 
 /** State keys of the connector (kept in `ctx.state`). */

@@ -5,22 +5,33 @@
  * archived, and removing a stale association keeps both records.
  */
 
-import type { FieldChange, Plan, PlanInput, PlannedOp, TargetRef } from '../../src/connector/types.ts';
+import type { FieldChange, Plan, PlanInput, TargetRef } from '../../src/connector/types.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import type { HubSpotConfig } from './config.ts';
 import { assigneeIdOf, labelOf, mapEntity, plainValues, sameValue, targetSpec } from './mapping.ts';
-import type { AssociateArgs, CreateArgs, DissociateArgs, HubSpotActual, UpdateArgs } from './model.ts';
+import type {
+  AssociateArgs,
+  CreateArgs,
+  DissociateArgs,
+  HubSpotActual,
+  HubSpotNoun,
+  HubSpotOp,
+  UpdateArgs,
+} from './model.ts';
+
+/** A plan of this connector. */
+export type HubSpotPlan = Plan<HubSpotOp>;
 
 /** The connector id plans carry. */
 export const CONNECTOR_ID = 'hubspot';
 
 /** The record noun of a kind, as used in op types (`create-asset`, `update-contact`...). */
-export function nounOf(kind: EntityKind): 'contact' | 'asset' | 'deal' {
+export function nounOf(kind: EntityKind): HubSpotNoun {
   return kind === 'employee' ? 'contact' : kind === 'product' ? 'asset' : 'deal';
 }
 
 /** Plans one entity. Identical state yields no ops, so a redelivered event changes nothing. */
-export function planEntity(input: PlanInput<HubSpotConfig, HubSpotActual>): Plan {
+export function planEntity(input: PlanInput<HubSpotConfig, HubSpotActual>): HubSpotPlan {
   const { desired, actual, config } = input;
   const kind = desired.kind;
   const noun = nounOf(kind);
@@ -28,7 +39,14 @@ export function planEntity(input: PlanInput<HubSpotConfig, HubSpotActual>): Plan
   const email =
     kind === 'employee' && typeof desired.data.email === 'string' ? desired.data.email : undefined;
   const target: TargetRef = { id: actual?.record.id ?? null, label, ...(email ? { email } : {}) };
-  const plan: Plan = { connector: CONNECTOR_ID, kind, entityId: desired.id, target, ops: [], notes: [] };
+  const plan: HubSpotPlan = {
+    connector: CONNECTOR_ID,
+    kind,
+    entityId: desired.id,
+    target,
+    ops: [],
+    notes: [],
+  };
   if (kind === 'order' && !config.syncOrders) {
     plan.notes.push('orders are not synced to deals (hubspot.syncOrders is off)');
     return plan;
@@ -48,7 +66,7 @@ export function planEntity(input: PlanInput<HubSpotConfig, HubSpotActual>): Plan
       destructive: false,
       description: `create ${noun} ${label}`,
       changes: Object.entries(args.properties).map(([field, after]) => ({ field, before: null, after })),
-      args: { ...args },
+      args,
     });
   } else {
     const owner = actual.record.properties[spec.idProperty];
@@ -73,7 +91,7 @@ export function planEntity(input: PlanInput<HubSpotConfig, HubSpotActual>): Plan
         destructive: false,
         description: `update ${noun} ${label}: ${changes.map((c) => c.field).join(', ')}`,
         changes,
-        args: { ...args },
+        args,
       });
     }
   }
@@ -86,7 +104,7 @@ function associationOps(
   kind: EntityKind,
   input: PlanInput<HubSpotConfig, HubSpotActual>,
   notes: string[],
-): PlannedOp[] {
+): HubSpotOp[] {
   const { desired, actual } = input;
   const noun = nounOf(kind);
   const wantedEmployee = assigneeIdOf(kind, desired);
@@ -98,7 +116,7 @@ function associationOps(
       contactIds.find((id) => managed[id] === wantedEmployee) ??
       (actual?.assignee?.employeeId === wantedEmployee ? actual.assignee.contactId : null);
   }
-  const ops: PlannedOp[] = [];
+  const ops: HubSpotOp[] = [];
   for (const contactId of contactIds) {
     if (contactId === wantedContact) continue;
     const employeeId = managed[contactId];
@@ -112,7 +130,7 @@ function associationOps(
       destructive: false,
       description: `remove the association of ${noun} ${labelOf(kind, desired)} with the contact of employee ${employeeId}`,
       changes: [{ field: 'contact', before: contactId, after: null }],
-      args: { ...args },
+      args,
     });
   }
   if (wantedEmployee && !(wantedContact !== null && contactIds.includes(wantedContact))) {
@@ -128,7 +146,7 @@ function associationOps(
         wantedContact === null ? ' (found or created when applied)' : ''
       }`,
       changes: [{ field: 'contact', before: null, after: wantedContact ?? `employee ${wantedEmployee}` }],
-      args: { ...args },
+      args,
     });
   }
   return ops;

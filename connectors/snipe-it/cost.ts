@@ -7,9 +7,9 @@
  */
 import { type CostModel, pages, windowFloorMs } from '../../src/connector/manifest.ts';
 import type { SnipeItConfig } from './config.ts';
-import { PAGE_SIZE } from './model.ts';
+import { PAGE_SIZE, type SnipeOp } from './model.ts';
 
-export const snipeItCost: CostModel<SnipeItConfig> = {
+export const snipeItCost: CostModel<SnipeItConfig, SnipeOp> = {
   minimum: ({ kinds, applied, methods }) => {
     const hardware = kinds.find((k) => k.kind === 'product')?.listed ?? 0;
     const list =
@@ -18,7 +18,7 @@ export const snipeItCost: CostModel<SnipeItConfig> = {
     for (const plan of applied) {
       for (const op of plan.ops) {
         write += 1;
-        if (op.type === 'checkout' && op.args?.userId === null) write += 1;
+        if (op.type === 'checkout' && op.args.userId === null) write += 1;
       }
     }
     return { list, write };

@@ -1,5 +1,5 @@
 /** The Snipe-IT connector's view of its target: assets and users as it reads them, and its ops. */
-import type { PlannedOp } from '../../src/connector/types.ts';
+import type { OpOf } from '../../src/connector/types.ts';
 
 /** The connector's id (the registry key). */
 export const CONNECTOR_ID = 'snipe-it';
@@ -51,15 +51,12 @@ export type AssetFields = {
   custom?: Record<string, string>;
 };
 
-/** One op kind with its arguments (always present). */
-type Op<Type extends string, Args> = PlannedOp<Type, Args> & { args: Args };
-
 /** The Snipe-IT connector's ops: a typed union, so `apply` needs no casts. */
 export type SnipeOp =
-  | Op<'create-asset', { tag: string; modelId: number; fields: AssetFields }>
-  | Op<'update-asset', { assetId: number; fields: AssetFields }>
-  | Op<'checkin', { assetId: number }>
-  | Op<
+  | OpOf<'create-asset', { tag: string; modelId: number; fields: AssetFields }>
+  | OpOf<'update-asset', { assetId: number; fields: AssetFields }>
+  | OpOf<'checkin', { assetId: number }>
+  | OpOf<
       'checkout',
       {
         /** Null when the asset is created by an earlier op of the same plan. */

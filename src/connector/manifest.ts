@@ -6,7 +6,7 @@
  * reports, and the effect of each op kind it plans. `load` brings in the definition lazily.
  */
 import type { EntityKind } from '../growrk/types.ts';
-import type { ConnectorDefinition, Plan } from './types.ts';
+import type { ConnectorDefinition, Plan, PlannedOp } from './types.ts';
 
 /** What an op does to the target record, as reports count it and the guardrails weigh it. */
 export type OpEffect = 'create' | 'update' | 'suspend' | 'reactivate' | 'remove';
@@ -51,21 +51,21 @@ export interface Minimum {
   write: number;
 }
 
-/** What a cost model is given about one connector's run. */
-export interface CostInput<Config> {
+/** What a cost model is given about one connector's run (`Op`: the connector's op union). */
+export interface CostInput<Config, Op extends PlannedOp = PlannedOp> {
   kinds: readonly ListedKind[];
   /** The plans submitted for applying (destructive ops withheld are not in them). */
-  applied: readonly Plan[];
+  applied: readonly Plan<Op>[];
   /** Client calls by method (for per-item deletes counted from the calls made). */
   methods: ReadonlyMap<string, number>;
   config: Config;
 }
 
 /** The vendor's arithmetic: the minimum calls for a run's work, and the least time its limits allow. */
-export interface CostModel<Config> {
-  minimum(input: CostInput<Config>): Minimum;
+export interface CostModel<Config, Op extends PlannedOp = PlannedOp> {
+  minimum(input: CostInput<Config, Op>): Minimum;
   /** Least wall time for `minimum` under the vendor's limits, in ms. */
-  floorMs(minimum: Minimum, input: CostInput<Config>): number;
+  floorMs(minimum: Minimum, input: CostInput<Config, Op>): number;
 }
 
 /** One convict schema entry, as the connectors' fragments write them. */
@@ -103,12 +103,15 @@ export type ConfigOf<S extends ConfigFragment> = { -readonly [K in keyof S]: Val
 /** A connector's configuration block as the core sees it: values it passes on without reading. */
 export type AnyConnectorConfig = ConfigOf<ConfigFragment>;
 
-/** A connector's manifest (see the file comment). `Op` is the union of its op kinds. */
+/**
+ * A connector's manifest (see the file comment). `Op` is the union of the ops its plan makes
+ * (inferred from `load`): `ops` must give an effect for each of their kinds, and no other.
+ */
 export interface ConnectorManifest<
   Id extends string = string,
   Key extends string = string,
   S extends ConfigFragment = ConfigFragment,
-  Op extends string = string,
+  Op extends PlannedOp = PlannedOp,
 > {
   id: Id;
   /** What people call the target, e.g. "Google Workspace". */
@@ -127,11 +130,14 @@ export interface ConnectorManifest<
   rateLimit(config: ConfigOf<S>): RateLimitPolicy;
   /** The worker lane's defaults (see {@link LanePolicy}). */
   lane?: LanePolicy;
-  cost: CostModel<ConfigOf<S>>;
-  /** Every op kind the connector plans, with its effect. */
-  ops: Readonly<Record<Op, OpEffect>>;
+  cost: CostModel<ConfigOf<S>, NoInfer<Op>>;
+  /**
+   * Every op kind the connector's plan makes, with its effect: keyed by the op union's `type`, so
+   * a kind left out (or one the plan cannot make) is a type error.
+   */
+  ops: Readonly<Record<NoInfer<Op>['type'], OpEffect>>;
   /** The connector's code, loaded when first needed (so commands that need none never load an SDK). */
-  load(): Promise<ConnectorDefinition<ConfigOf<S>>>;
+  load(): Promise<ConnectorDefinition<ConfigOf<S>, unknown, unknown, Op>>;
 }
 
 /** Declares a manifest; the identity function that keeps its literal types. */
@@ -139,7 +145,7 @@ export function defineManifest<
   const Id extends string,
   const Key extends string,
   const S extends ConfigFragment,
-  const Op extends string,
+  Op extends PlannedOp,
 >(manifest: ConnectorManifest<Id, Key, S, Op>): ConnectorManifest<Id, Key, S, Op> {
   return manifest;
 }

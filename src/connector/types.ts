@@ -17,7 +17,7 @@ export interface FieldChange {
  * connector declares its ops as a union of these, one member per op kind with its own `args`
  * (so `switch (op.type)` gives the arguments their type, without casts).
  */
-export interface PlannedOp<Type extends string = string, Args = Record<string, unknown>> {
+export interface PlannedOp<Type extends string = string, Args = unknown> {
   /** Machine name, e.g. `suspend`, `update`, `revoke-tokens`, `upsert-asset`. */
   type: Type;
   /** True for changes the guardrails budget (suspensions, deletions, removals). */
@@ -33,6 +33,12 @@ export interface PlannedOp<Type extends string = string, Args = Record<string, u
    */
   requiresApproval?: string | undefined;
 }
+
+/**
+ * One member of a connector's op union: a {@link PlannedOp} whose `args` are always there, typed
+ * for its `type` (e.g. `OpOf<'checkin', { assetId: number }>`).
+ */
+export type OpOf<Type extends string, Args> = PlannedOp<Type, Args> & { args: Args };
 
 /** The target record a plan is about, as the guardrails need to see it. */
 export interface TargetRef {

@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createHubSpotClient } from '../../connectors/hubspot/client.ts';
 import { applyMany, type BulkOutcome } from '../../connectors/hubspot/index.ts';
 import type { HubSpotActual } from '../../connectors/hubspot/model.ts';
-import { planEntity } from '../../connectors/hubspot/plan.ts';
+import { type HubSpotPlan, planEntity } from '../../connectors/hubspot/plan.ts';
 import type { AppConfig } from '../../src/config/types.ts';
-import type { ConnectorContext, Plan } from '../../src/connector/types.ts';
+import type { ConnectorContext } from '../../src/connector/types.ts';
 import { isSyncError } from '../../src/errors.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import type { SqliteStore } from '../../src/store/sqlite/store.ts';
@@ -261,7 +261,7 @@ describe('HubSpot connector against the emulator', () => {
 
     it('the bulk path upserts 250 assets in 3 batch calls', async () => {
       const ctx = h.loaded.ctx as ConnectorContext;
-      const plans: Plan[] = [];
+      const plans: HubSpotPlan[] = [];
       for (let i = 0; i < 250; i += 1) {
         const id = `prod-${1000 + i}`;
         await h.ingest('product.created', (p) => {
@@ -299,7 +299,7 @@ describe('HubSpot connector against the emulator', () => {
         emu.state.planCreate(contacts, { email: 'ana.ruiz@example.com' }, undefined, new Map(), 'seed'),
       );
       const owners = ['emp-12345', 'emp-2', 'emp-2'];
-      const plans: Plan[] = [];
+      const plans: HubSpotPlan[] = [];
       for (const [i, owner] of owners.entries()) {
         await h.ingest('product.assigned', (p) => {
           p.id = `prod-${i}`;
