@@ -3,13 +3,19 @@
  * configuration schema and its type, cross-checks, rate limits, reconciliation costs, op effects)
  * comes from each connector's manifest (`connectors/<id>/manifest.ts`) through this list.
  */
-import googleWorkspace from '../../connectors/google-workspace/manifest.ts';
-import hubspot from '../../connectors/hubspot/manifest.ts';
-import snipeIt from '../../connectors/snipe-it/manifest.ts';
+import { SyncError } from '../errors.ts';
 import type { AnyConnectorConfig, ConfigOf, ConnectorManifest, OpEffect } from './manifest.ts';
 
-/** Every connector the service knows, in the order they are listed to people. */
-export const CONNECTOR_MANIFESTS = [googleWorkspace, hubspot, snipeIt] as const;
+/**
+ * Every connector the service knows, in the order they are listed to people: one line each.
+ * Manifests are light (no SDK), so importing them all here costs nothing; the await keeps each
+ * entry's literal type without a separate import line.
+ */
+export const CONNECTOR_MANIFESTS = [
+  (await import('../../connectors/google-workspace/manifest.ts')).default,
+  (await import('../../connectors/hubspot/manifest.ts')).default,
+  (await import('../../connectors/snipe-it/manifest.ts')).default,
+] as const;
 
 type Manifests = (typeof CONNECTOR_MANIFESTS)[number];
 
@@ -43,8 +49,18 @@ export function connectorConfig(config: ConnectorConfigs, id: ConnectorId): AnyC
   return blocks[manifestOf(id).configKey] as AnyConnectorConfig;
 }
 
-/** The effect of an op a connector planned; `update` for an op kind its manifest does not list. */
+/**
+ * The effect of an op a connector planned. An op kind its manifest does not declare is a bug in
+ * the connector (the manifest's type and the contract suite catch it), never quietly an update.
+ */
 export function effectOf(connector: string, opType: string): OpEffect {
   const ops: Readonly<Record<string, OpEffect>> = BY_ID.get(connector)?.ops ?? {};
-  return ops[opType] ?? 'update';
+  const effect = ops[opType];
+  if (!effect) {
+    throw new SyncError(
+      'INTERNAL',
+      `connector ${connector} planned op kind ${opType}, which its manifest does not declare`,
+    );
+  }
+  return effect;
 }

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONNECTOR_IDS, type ConnectorId, manifestOf } from '../../src/connector/registry.ts';
+import { CONNECTOR_IDS, type ConnectorId, effectOf, manifestOf } from '../../src/connector/registry.ts';
 import { isSyncError } from '../../src/errors.ts';
 import { ENTITY_KINDS } from '../../src/growrk/types.ts';
 import type { SqliteStore } from '../../src/store/sqlite/store.ts';
@@ -92,6 +92,8 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
   let loaded: LoadedConnector;
   const dir = mkdtempSync(join(tmpdir(), 'gs-contract-'));
   const writesSince = (n: number) => target.writes().filter((c) => c.seq > n);
+  /** Every op kind a plan made in this suite (the sync of the fixtures, and plans from scratch). */
+  const planned = new Set<string>();
 
   beforeAll(async () => {
     target = await TARGETS[id]();
@@ -145,6 +147,7 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
           now: Date.now,
         });
         expect(['succeeded', 'skipped']).toContain(first.result);
+        for (const op of first.plan?.ops ?? []) planned.add(op.type);
         const before = target.calls().length;
         const second = await syncEntity({
           loaded,
@@ -175,6 +178,20 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
         expect(a.entityId).toBe(desired.id);
       }
     }
+  });
+
+  it('declares every op kind its plan makes, with its effect, in its manifest', async () => {
+    for (const kind of loaded.definition.kinds(loaded.ctx.config)) {
+      for (const desired of await store.listEntities(kind, { limit: 100 })) {
+        // With no target record yet: the plan that creates it.
+        const plan = loaded.definition.plan({ desired, actual: null, config: loaded.ctx.config });
+        for (const op of plan.ops) planned.add(op.type);
+      }
+    }
+    expect(planned.size).toBeGreaterThan(0);
+    const declared = Object.keys(manifestOf(id).ops);
+    expect([...planned].filter((type) => !declared.includes(type))).toEqual([]);
+    for (const type of planned) expect(() => effectOf(id, type)).not.toThrow();
   });
 
   it('lists what it synced under the keys planning looks for', async () => {

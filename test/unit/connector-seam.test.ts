@@ -76,6 +76,10 @@ describe('the connector seam', () => {
     },
   );
 
+  it.each(CONNECTOR_IDS)('%s: an op kind its manifest does not declare is an error, not an update', (id) => {
+    expect(() => effectOf(id, 'no-such-op')).toThrow(/does not declare/);
+  });
+
   it.each(CONNECTOR_IDS)('%s: enabling it without credentials is refused, naming its env vars', (id) => {
     let message = '';
     try {
