@@ -3,7 +3,7 @@
  * offboarded ones and runs the offboarding playbook (DESIGN section 7).
  */
 
-import { defineConnector } from '../../src/connector/types.ts';
+import { defineConnector, type ListPosition } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import { createDirectoryClient, type DirectoryClient } from './client.ts';
@@ -18,8 +18,8 @@ import { checkConnector, initConnector } from './setup.ts';
 /** Users per `users.list` page (Google's maximum). */
 const PAGE_SIZE = 500;
 
-async function* listUsers(ctx: GoogleContext): AsyncIterable<GoogleActual[]> {
-  let pageToken: string | undefined;
+async function* listUsers(ctx: GoogleContext, position?: ListPosition): AsyncIterable<GoogleActual[]> {
+  let pageToken: string | undefined = position?.after ?? undefined;
   do {
     const page = await ctx.client.listUsers({ pageToken, maxResults: PAGE_SIZE });
     const actuals: GoogleActual[] = [];
@@ -32,8 +32,9 @@ async function* listUsers(ctx: GoogleContext): AsyncIterable<GoogleActual[]> {
       const extra = employeeId ? await offboardingOf(ctx, employeeId, user) : {};
       actuals.push({ user, matchedBy: 'list', progress, ...extra });
     }
-    yield actuals;
     pageToken = page.nextPageToken;
+    if (position) position.next = pageToken ?? null;
+    yield actuals;
   } while (pageToken);
 }
 
@@ -71,7 +72,7 @@ export default defineConnector<GoogleConfig, DirectoryClient, GoogleActual, Goog
   read: (ctx, desired) => findUser(ctx, desired),
   plan: planEmployee,
   apply: applyPlan,
-  list: (ctx, kind) => (kind === 'employee' ? listUsers(ctx) : (async function* () {})()),
+  list: (ctx, kind, position) => (kind === 'employee' ? listUsers(ctx, position) : (async function* () {})()),
   keysOfActual: (actual) => keysOfUser(actual.user),
   keysOfDesired: keysOfEmployee,
   check: checkConnector,

@@ -3,6 +3,7 @@
  * associations (`read`), and every record of a kind, 100 a page (`list`). Reads never write to
  * HubSpot; they keep the employee -> contact links in connector state up to date.
  */
+import type { ListPosition } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import {
@@ -99,8 +100,9 @@ async function* searchAll(
   objectType: string,
   idProperty: string,
   properties: readonly string[],
+  position?: ListPosition,
 ): AsyncGenerator<HubSpotRecord[]> {
-  let last: string | null = null;
+  let last: string | null = position?.after ?? null;
   for (;;) {
     const page = await ctx.client.search(objectType, {
       filters: [
@@ -111,10 +113,15 @@ async function* searchAll(
       limit: PAGE_SIZE,
       sorts: ['hs_object_id'],
     });
-    if (page.records.length === 0) return;
-    yield page.records;
-    if (page.after === null || page.records.length < PAGE_SIZE) return;
+    if (page.records.length === 0) {
+      if (position) position.next = null;
+      return;
+    }
+    const more = page.after !== null && page.records.length === PAGE_SIZE;
     last = page.records[page.records.length - 1]!.id;
+    if (position) position.next = more ? last : null;
+    yield page.records;
+    if (!more) return;
   }
 }
 
@@ -124,20 +131,24 @@ async function* searchAll(
  * of a custom object: the object's list with contact associations; assets kept on a standard
  * object: search plus one batch association read per page.
  */
-export async function* listEntities(ctx: HubSpotContext, kind: EntityKind): AsyncGenerator<HubSpotActual[]> {
+export async function* listEntities(
+  ctx: HubSpotContext,
+  kind: EntityKind,
+  position?: ListPosition,
+): AsyncGenerator<HubSpotActual[]> {
   const { config, client } = ctx;
   if (kind === 'order' && !config.syncOrders) return;
   const spec = targetSpec(kind, config);
   const properties = readPropertyNames(kind, config);
   if (kind === 'employee') {
-    for await (const records of searchAll(ctx, CONTACTS, spec.idProperty, properties)) {
+    for await (const records of searchAll(ctx, CONTACTS, spec.idProperty, properties, position)) {
       yield await toActuals(ctx, kind, spec.idProperty, records);
     }
     return;
   }
   const type = await client.resolveType(spec.objectType);
   if (type.custom) {
-    let after: string | undefined;
+    let after: string | undefined = position?.after ?? undefined;
     do {
       const page = await client.listPage(type.path, {
         limit: PAGE_SIZE,
@@ -145,12 +156,14 @@ export async function* listEntities(ctx: HubSpotContext, kind: EntityKind): Asyn
         associations: [CONTACTS],
         ...(after ? { after } : {}),
       });
-      yield await toActuals(ctx, kind, spec.idProperty, page.records);
       after = page.after ?? undefined;
+      const actuals = await toActuals(ctx, kind, spec.idProperty, page.records);
+      if (position) position.next = after ?? null;
+      yield actuals;
     } while (after);
     return;
   }
-  for await (const records of searchAll(ctx, type.path, spec.idProperty, properties)) {
+  for await (const records of searchAll(ctx, type.path, spec.idProperty, properties, position)) {
     const associated = await client.batchReadAssociations(
       type.path,
       CONTACTS,

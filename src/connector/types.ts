@@ -165,6 +165,14 @@ export interface PlanInput<Config, Actual> {
   related?: Record<string, EntitySnapshot | null>;
 }
 
+/** Where a reconciliation's listing of one kind is (see {@link ConnectorDefinition.list}). */
+export interface ListPosition {
+  /** Resume after this point (a `next` the connector set earlier), or null: from the start. */
+  after: string | null;
+  /** Set by the connector with each page: where the next page starts, or null after the last. */
+  next?: string | null | undefined;
+}
+
 /** A connector, as `defineConnector` declares it; `Op` is the union of the ops it plans. */
 export interface ConnectorDefinition<
   Config = unknown,
@@ -210,8 +218,17 @@ export interface ConnectorDefinition<
    * no single plan's (e.g. a daily quota used up, a misconfigured connector).
    */
   applyMany?(ctx: ConnectorContext<Config, Client>, plans: readonly Plan<Op>[]): Promise<BulkApplyOutcome[]>;
-  /** Streams every target record of `kind`, one page at a time, for reconciliation. */
-  list(ctx: ConnectorContext<Config, Client>, kind: EntityKind): AsyncIterable<Actual[]>;
+  /**
+   * Streams every target record of `kind`, one page at a time, for reconciliation. A connector
+   * that can resume a listing starts after `position.after` when it is set, and sets
+   * `position.next` before yielding each page: where the page after it starts (null after the
+   * last page). One that cannot leaves `next` unset; a stopped run then lists that kind again.
+   */
+  list(
+    ctx: ConnectorContext<Config, Client>,
+    kind: EntityKind,
+    position?: ListPosition,
+  ): AsyncIterable<Actual[]>;
   /** Keys under which a listed record can be found (`ext:<growrk id>`, `email:<e-mail>`...). */
   keysOfActual(actual: Actual): string[];
   /** Keys to look a desired entity up by, most specific first. */

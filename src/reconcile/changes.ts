@@ -42,19 +42,21 @@ export function withoutDestructive(plan: Plan): Plan {
   return { ...plan, ops: plan.ops.filter((op) => !op.destructive) };
 }
 
-/** A growing count with the first {@link SAMPLE_SIZE} examples. */
-export class SampleList {
-  count = 0;
-  private readonly items: string[] = [];
+/** An empty sample (a count with the first {@link SAMPLE_SIZE} examples). */
+export function emptySample(): Sample {
+  return { count: 0, sample: [] };
+}
 
-  add(item: string): void {
-    this.count += 1;
-    if (this.items.length < SAMPLE_SIZE) this.items.push(item);
-  }
+/** Counts an item, keeping it when the sample has room (plain data: it is kept in checkpoints). */
+export function addToSample(sample: Sample, item: string): void {
+  sample.count += 1;
+  if (sample.sample.length < SAMPLE_SIZE) sample.sample.push(item);
+}
 
-  toJSON(): Sample {
-    return { count: this.count, sample: [...this.items] };
-  }
+/** Adds `from` to `into`. */
+export function mergeSample(into: Sample, from: Sample): void {
+  into.count += from.count;
+  for (const item of from.sample) if (into.sample.length < SAMPLE_SIZE) into.sample.push(item);
 }
 
 /** Zeroed plan counts. */

@@ -1,10 +1,12 @@
 /**
- * The checkpoint of a reconciliation run, saved in its row after every page it applied: the
- * budget decided for the run, and for each connector what its plan phase found, how far applying
- * got (the last item applied) and the counts so far. A run that stopped (its process died, the
- * service shut down, a quota ran out) is resumed by the next run with the same request: that run
- * takes the old one over under its id and applies the rest of its items, without listing the
- * targets again and without applying any page twice.
+ * The checkpoint of a reconciliation run, saved in its row. While planning, it says only that:
+ * where each kind's listing got is kept with each page in the store (`plan-kind.ts`). Once planned,
+ * after every page applied: the budget decided for the run, and for each connector what its plan
+ * phase found, how far applying got (the last item applied) and the counts so far. A run that
+ * stopped (its process died, the service shut down, a quota ran out) is resumed by the next run
+ * with the same request: that run takes the old one over under its id and goes on listing after
+ * the last page it kept, or applies the rest of its items, without listing or applying any page
+ * twice.
  */
 import type { Run, RunItemCursor } from '../store/types.ts';
 import type { ConnectorPlan } from './planner.ts';
@@ -34,7 +36,18 @@ export interface ConnectorCheckpoint {
   wallMs: number;
 }
 
-/** A run's checkpoint, as stored in `runs.checkpoint`. */
+/** The checkpoint of a run still planning (listing its targets). */
+export interface PlanningCheckpoint {
+  phase: 'planning';
+  request: RunCheckpoint['request'];
+  /** Epoch ms of each resumption. */
+  resumedAt: number[];
+}
+
+/** What `runs.checkpoint` holds: a run planning, or one applying. */
+export type StoredCheckpoint = PlanningCheckpoint | RunCheckpoint;
+
+/** A run's checkpoint once planned, as stored in `runs.checkpoint`. */
 export interface RunCheckpoint {
   phase: 'applying';
   request: { trigger: ReconcileRequest['trigger']; yes: boolean; connector: string | null };
@@ -45,26 +58,26 @@ export interface RunCheckpoint {
   resumedAt: number[];
 }
 
-function isCheckpoint(value: unknown): value is RunCheckpoint {
+function isCheckpoint(value: unknown): value is StoredCheckpoint {
+  if (typeof value !== 'object' || value === null) return false;
+  const phase = (value as { phase?: unknown }).phase;
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { phase?: unknown }).phase === 'applying' &&
-    Array.isArray((value as { connectors?: unknown }).connectors)
+    phase === 'planning' ||
+    (phase === 'applying' && Array.isArray((value as { connectors?: unknown }).connectors))
   );
 }
 
 /**
  * The run a new run with `request` should resume, or null: the newest run that was not a dry run,
- * if it stopped while applying (still marked running: its process died; or failed), asked for
- * the same thing, has pages left and started less than {@link RESUME_WITHIN_MS} ago. Only the
- * newest counts: once a later run finished, an older plan is stale.
+ * if it stopped while planning or applying (still marked running: its process died; or failed),
+ * asked for the same thing, has pages left and started less than {@link RESUME_WITHIN_MS} ago.
+ * Only the newest counts: once a later run finished, an older plan is stale.
  */
 export function resumableRun(
   runs: readonly Run[],
   request: ReconcileRequest,
   now: number,
-): { run: Run; checkpoint: RunCheckpoint } | null {
+): { run: Run; checkpoint: StoredCheckpoint } | null {
   if (request.dryRun) return null;
   const newest = runs.find((r) => !r.dryRun);
   if (!newest || (newest.status !== 'running' && newest.status !== 'failed')) return null;
@@ -79,6 +92,6 @@ export function resumableRun(
   ) {
     return null;
   }
-  if (checkpoint.connectors.every((c) => c.done)) return null;
+  if (checkpoint.phase === 'applying' && checkpoint.connectors.every((c) => c.done)) return null;
   return { run: newest, checkpoint };
 }

@@ -1,12 +1,12 @@
 /**
  * One reconciliation run (DESIGN section 1): under the leader lease, every enabled connector is
- * planned against a full listing of its target (connectors in parallel), the plans going to the
- * store page by page; the destructive budget is decided for the run as a whole; then the plans are
- * read back, decided and (unless a dry run) applied page by page through the engine's shared
- * guardrail/apply path, the run's checkpoint saved after each page. Memory holds the projection's
- * key index and a page, whatever the size of the directory. A run that stopped while applying is
- * resumed by the next run asking for the same thing (`checkpoint.ts`). The run, a bounded sample of
- * its plan and its counts are stored.
+ * planned against a full listing of its target (connectors in parallel), the key index, the plans
+ * and the listing's position going to the store page by page; the destructive budget is decided
+ * for the run as a whole; then the plans are read back, decided and (unless a dry run) applied page
+ * by page through the engine's shared guardrail/apply path, the run's checkpoint saved after each
+ * page. Memory holds a page, whatever the size of the directory. A run that stopped while listing
+ * or applying is resumed by the next run asking for the same thing (`checkpoint.ts`). The run, a
+ * bounded sample of its plan and its counts are stored.
  */
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/types.ts';
@@ -17,7 +17,12 @@ import type { EngineConfig } from '../sync/engine.ts';
 import type { ConnectorRuntime } from '../sync/runtime.ts';
 import { decideBudget } from './budget.ts';
 import { emptyCounts } from './changes.ts';
-import { type ConnectorCheckpoint, type RunCheckpoint, resumableRun } from './checkpoint.ts';
+import {
+  type ConnectorCheckpoint,
+  type RunCheckpoint,
+  resumableRun,
+  type StoredCheckpoint,
+} from './checkpoint.ts';
 import { minimumCalls, plansOf, rateFloorMs } from './cost.ts';
 import { countsAgainstBudget, type HeldIndex, heldIndex } from './decisions.ts';
 import { closeAbandonedRuns, describeHolder, type LeaseHolder, leaseHolder, takeLease } from './lease.ts';
@@ -134,7 +139,7 @@ async function execute(input: {
   signal: AbortSignal;
   now: () => number;
   /** The checkpoint of the run being resumed, or null for a new run. */
-  checkpoint: RunCheckpoint | null;
+  checkpoint: StoredCheckpoint | null;
 }): Promise<RunReport> {
   const { request, deps, run, counted, signal, now } = input;
   const progress = deps.progress ?? NO_PROGRESS;
@@ -153,8 +158,28 @@ async function execute(input: {
     }
   };
 
+  const planned = input.checkpoint?.phase === 'applying' ? input.checkpoint : null;
+  if (!planned && !request.dryRun) {
+    const planning: StoredCheckpoint = {
+      phase: 'planning',
+      request: { trigger: request.trigger, yes: request.yes, connector: request.connector ?? null },
+      resumedAt: input.checkpoint?.resumedAt ?? [],
+    };
+    await store.updateRun(run.id, { checkpoint: planning });
+  }
   const checkpoint =
-    input.checkpoint ?? (await planAll({ request, deps, run, counted, signal, held, timed, progress }));
+    planned ??
+    (await planAll({
+      request,
+      deps,
+      run,
+      counted,
+      signal,
+      held,
+      timed,
+      progress,
+      resumedAt: input.checkpoint?.resumedAt ?? [],
+    }));
   const byId = new Map(checkpoint.connectors.map((c) => [c.connector, c]));
   const save = async () => {
     if (request.dryRun) return;
@@ -170,7 +195,7 @@ async function execute(input: {
   const methodsBefore = new Map(checkpoint.connectors.map((c) => [c.connector, c.methods]));
   const wallBefore = new Map(checkpoint.connectors.map((c) => [c.connector, c.wallMs]));
   await save();
-  const recheck: Recheck | null = input.checkpoint ? { busy: new Set(), since: run.startedAt } : null;
+  const recheck: Recheck | null = planned ? { busy: new Set(), since: run.startedAt } : null;
   await Promise.all(
     counted.map((c) =>
       timed(c.loaded.id, async () => {
@@ -242,6 +267,8 @@ async function planAll(input: {
   held: ReadonlyMap<string, HeldIndex>;
   timed: <T>(id: string, work: () => Promise<T>) => Promise<T>;
   progress: Progress;
+  /** Resumptions of the run so far (a run that stopped while planning). */
+  resumedAt: number[];
 }): Promise<RunCheckpoint> {
   const { request, deps, run, counted, signal, held, timed, progress } = input;
   const { config, store } = deps;
@@ -250,10 +277,10 @@ async function planAll(input: {
       timed(c.loaded.id, () =>
         planConnector({
           loaded: c.loaded,
-          store,
           signal,
           spool: {
-            put: (items) => store.putRunItems(run.id, c.loaded.id, items),
+            store,
+            runId: run.id,
             budgeted: (plan) => countsAgainstBudget(plan, held.get(c.loaded.id)!, config.guardrails),
           },
           onProgress: (p) =>
@@ -295,7 +322,7 @@ async function planAll(input: {
     budget,
     listingComplete,
     connectors,
-    resumedAt: [],
+    resumedAt: input.resumedAt,
   };
 }
 

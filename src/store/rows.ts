@@ -10,6 +10,7 @@ import type {
   OutcomeResult,
   Run,
   RunItem,
+  RunKeyMatch,
   StoredEvent,
 } from './types.ts';
 
@@ -160,6 +161,16 @@ export function runItemFromRow(r: Row): RunItem {
     entityId: str(r.entity_id),
     plan: json<unknown>(r.plan, null),
     budgeted: Boolean(num(r.budgeted)),
+  };
+}
+
+/** A row of a run's key index joined with its entity's match. */
+export function runKeyMatchFromRow(r: Row): RunKeyMatch {
+  return {
+    key: str(r.key),
+    entityId: str(r.entity_id),
+    rank: num(r.rank),
+    matchedRank: r.matched_rank === null || r.matched_rank === undefined ? null : num(r.matched_rank),
   };
 }
 

@@ -225,6 +225,36 @@ export interface RunItemCursor {
   seq: number;
 }
 
+/**
+ * One entity of a run's key index: its lookup keys, most specific first (a connector's
+ * `keysOfDesired`). The index keeps each key's first owner only.
+ */
+export interface RunKeyEntity {
+  entityId: string;
+  keys: readonly string[];
+}
+
+/** A key of a run's index, with the entity that owns it and how far matching got for that entity. */
+export interface RunKeyMatch {
+  key: string;
+  entityId: string;
+  /** The key's position among the entity's keys (0 = the most specific), capped at 15. */
+  rank: number;
+  /** The rank a listed record matched the entity with so far, or null. */
+  matchedRank: number | null;
+}
+
+/**
+ * One page of a run's listing, kept at once: its planned items (as `putRunItems`), the entities
+ * listed records matched (with the rank of the key they matched by), and the planner's state after
+ * the page (where the listing is, counts), so that a run that stopped resumes after this page.
+ */
+export interface RunListPage {
+  items: readonly RunItemInput[];
+  matched: ReadonlyArray<{ entityId: string; rank: number }>;
+  state: unknown;
+}
+
 /** What {@link Store.replay} re-queues. */
 export type ReplayTarget =
   | { eventId: string; connectors: readonly string[] }
@@ -371,8 +401,47 @@ export interface Store {
   ): Promise<RunItem[]>;
   /** How many items a run's connector has, and how many count against the destructive budget. */
   countRunItems(runId: string, connector: string): Promise<{ items: number; budgeted: number }>;
-  /** Drops the items of every run but `keepRunId` (all of them when null). */
+  /**
+   * Drops the items of every run but `keepRunId` (all of them when null), with their key indexes
+   * and listing states.
+   */
   clearRunItems(keepRunId: string | null): Promise<void>;
+  /** Drops the given entities' items; returns how many there were. */
+  dropRunItems(
+    runId: string,
+    connector: string,
+    entities: ReadonlyArray<{ kind: EntityKind; entityId: string }>,
+  ): Promise<number>;
+  /**
+   * Adds entities to a run's key index of one kind, in order: a key already owned keeps its owner;
+   * an entity that owns none of its keys is not indexed (nothing could ever match it).
+   */
+  indexRunKeys(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    entities: readonly RunKeyEntity[],
+  ): Promise<void>;
+  /** The indexed keys among `keys`, with their owners (in no particular order). */
+  matchRunKeys(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    keys: readonly string[],
+  ): Promise<RunKeyMatch[]>;
+  /** The indexed entities among `entityIds`, with the rank a listed record matched each with (or null). */
+  runKeyEntities(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    entityIds: readonly string[],
+  ): Promise<Array<{ entityId: string; matchedRank: number | null }>>;
+  /** Keeps one page of a run's listing of a kind, atomically (see {@link RunListPage}). */
+  putRunListPage(runId: string, connector: string, kind: EntityKind, page: RunListPage): Promise<void>;
+  /** Forgets what a run planned and indexed for one kind (its listing starts over). */
+  resetRunKind(runId: string, connector: string, kind: EntityKind): Promise<void>;
+  /** The listing state last kept for a run's kind (`putRunListPage`), or null. */
+  getRunListState(runId: string, connector: string, kind: EntityKind): Promise<unknown>;
   /** Takes or renews the named lease for `owner` until `now + ttlMs`; false while another owner holds it. */
   acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
   releaseLease(name: string, owner: string): Promise<void>;

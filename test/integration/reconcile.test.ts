@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
-import type { RunCheckpoint } from '../../src/reconcile/checkpoint.ts';
+import type { RunCheckpoint, StoredCheckpoint } from '../../src/reconcile/checkpoint.ts';
 import { reconcile } from '../../src/reconcile/run.ts';
 import { startReconcileScheduler } from '../../src/reconcile/scheduler.ts';
 import type { RunReport } from '../../src/reconcile/types.ts';
@@ -452,6 +452,81 @@ describe('reconcile', () => {
     expect(next.ran && next.report.runId).not.toBe(stopped?.id);
     expect(next.ran && next.report.status).toBe('no-drift');
     expect(w.hubspot.recorder.writes()).toEqual([]);
+  });
+
+  it('resumes a run that stopped while listing after the last page it kept: no page listed or change applied twice', async () => {
+    await w.init();
+    const people = Array.from({ length: 250 }, (_, i) => employee(i + 1));
+    await w.ingest([envelope('employee.updated', people)]);
+    const config = w.config({ CONNECTORS: 'hubspot' });
+    const runtime = await createConnectorRuntime({ config, store: w.store, logger: createLogger('silent') });
+    const request = { trigger: 'manual' as const, dryRun: false, yes: false, connector: 'hubspot' };
+    const deps = { config, store: w.store, runtime, logger: createLogger('silent') };
+    expect((await reconcile(request, deps)).ran).toBe(true);
+    expect(hubspotRecords('contacts')).toHaveLength(250);
+    // Drift on every contact: three pages of 100 to list, 250 updates to apply.
+    await w.ingest([
+      envelope(
+        'employee.updated',
+        people.map((p) => ({ ...p, jobTitle: 'Lead' })),
+        LATER,
+      ),
+    ]);
+    w.clearCalls();
+    /** The `hs_object_id > x` bound of each contact search page ('' for the first page). */
+    const searchedFrom = () =>
+      w.hubspot.recorder.byOperation('crm.objects.search').flatMap((c) => {
+        if (!c.path.includes('contacts')) return [];
+        const groups = (
+          c.body as { filterGroups: Array<{ filters: Array<{ propertyName: string; value?: string }> }> }
+        ).filterGroups;
+        const bound = groups.flatMap((g) => g.filters).find((f) => f.propertyName === 'hs_object_id');
+        return [bound?.value ?? ''];
+      });
+
+    // The process "dies" once the second page of contacts is listed, planned and kept.
+    const crash = new AbortController();
+    const progress = {
+      update: (_part: string, status: string) => {
+        if (status.startsWith('listing employees: 200 ')) crash.abort(new Error('simulated crash'));
+      },
+      done: () => {},
+    };
+    await expect(reconcile(request, { ...deps, progress, signal: crash.signal })).rejects.toThrow(
+      'simulated crash',
+    );
+    const [stopped] = await w.store.listRuns(1);
+    expect(stopped?.status).toBe('failed');
+    expect((stopped?.checkpoint as StoredCheckpoint | undefined)?.phase).toBe('planning');
+    const firstSession = searchedFrom();
+    expect(firstSession).toHaveLength(2);
+    expect(firstSession[0]).toBe('');
+    expect(w.hubspot.recorder.writes()).toEqual([]);
+    w.clearCalls();
+
+    const outcome = await reconcile(request, deps);
+    const resumed = outcome.ran ? outcome.report : null;
+    expect(resumed?.runId).toBe(stopped?.id);
+    expect(resumed?.resumed).toHaveLength(1);
+    expect(resumed?.status).toBe('applied');
+    expect(resumed?.plan.update).toBe(250);
+    expect(resumed?.results.applied).toBe(250);
+    expect(resumed?.connectors[0]?.kinds.find((k) => k.kind === 'employee')).toMatchObject({
+      listed: 250,
+      pages: 3,
+    });
+    // The resumed run listed only the third page, from where the second ended.
+    const secondSession = searchedFrom();
+    expect(secondSession).toHaveLength(1);
+    expect(firstSession).not.toContain(secondSession[0]);
+    expect(Number(secondSession[0])).toBeGreaterThan(Number(firstSession[1]));
+    // Each contact updated once.
+    const updated = w.hubspot.recorder
+      .writes()
+      .flatMap((c) => ((c.body as { inputs?: Array<{ id?: string }> }).inputs ?? []).map((i) => i.id));
+    expect(updated).toHaveLength(250);
+    expect(new Set(updated).size).toBe(250);
+    expect(hubspotRecords('contacts').every((r) => r.properties.get('jobtitle') === 'Lead')).toBe(true);
   });
 
   it('answers usage errors with exit 2', async () => {

@@ -1075,6 +1075,80 @@ describe.each(harnesses)('$name store', (harness) => {
       expect(await store.listRunItems('run_0001', 'google-workspace', { limit: 10 })).toEqual([]);
     });
 
+    it("keeps a run's key index (first owner per key), its matches and listing state, page by page", async () => {
+      await store.indexRunKeys('run_0001', 'hubspot', 'employee', [
+        { entityId: 'emp-1', keys: ['ext:emp-1', 'email:a@x.io'] },
+        { entityId: 'emp-2', keys: ['ext:emp-2', 'email:a@x.io'] },
+        // Owns none of its keys: not indexed.
+        { entityId: 'emp-3', keys: ['ext:emp-1'] },
+      ]);
+      await store.indexRunKeys('run_0001', 'hubspot', 'employee', [
+        { entityId: 'emp-4', keys: ['email:a@x.io', 'ext:emp-4'] },
+      ]);
+      await store.indexRunKeys('run_0001', 'google-workspace', 'employee', [
+        { entityId: 'emp-9', keys: ['ext:emp-1'] },
+      ]);
+      const byKey = async (keys: string[]) =>
+        (await store.matchRunKeys('run_0001', 'hubspot', 'employee', keys)).sort((a, b) =>
+          a.key.localeCompare(b.key),
+        );
+      expect(await byKey(['email:a@x.io', 'ext:emp-4', 'ext:nobody', 'ext:emp-2'])).toEqual([
+        { key: 'email:a@x.io', entityId: 'emp-1', rank: 1, matchedRank: null },
+        { key: 'ext:emp-2', entityId: 'emp-2', rank: 0, matchedRank: null },
+        { key: 'ext:emp-4', entityId: 'emp-4', rank: 1, matchedRank: null },
+      ]);
+      expect(await store.matchRunKeys('run_0001', 'hubspot', 'product', ['ext:emp-1'])).toEqual([]);
+      expect(await store.getRunListState('run_0001', 'hubspot', 'employee')).toBeNull();
+
+      await store.putRunListPage('run_0001', 'hubspot', 'employee', {
+        items: [{ kind: 'employee', entityId: 'emp-1', group: 'a', plan: { ops: ['x'] }, budgeted: true }],
+        matched: [{ entityId: 'emp-1', rank: 1 }],
+        state: { phase: 'list', after: 'page-2', pages: 1 },
+      });
+      expect(await byKey(['ext:emp-1'])).toEqual([
+        { key: 'ext:emp-1', entityId: 'emp-1', rank: 0, matchedRank: 1 },
+      ]);
+      expect(await store.getRunListState('run_0001', 'hubspot', 'employee')).toEqual({
+        phase: 'list',
+        after: 'page-2',
+        pages: 1,
+      });
+      expect(await store.countRunItems('run_0001', 'hubspot')).toEqual({ items: 1, budgeted: 1 });
+      expect(
+        (
+          await store.runKeyEntities('run_0001', 'hubspot', 'employee', ['emp-1', 'emp-2', 'emp-3', 'emp-7'])
+        ).sort((a, b) => a.entityId.localeCompare(b.entityId)),
+      ).toEqual([
+        { entityId: 'emp-1', matchedRank: 1 },
+        { entityId: 'emp-2', matchedRank: null },
+      ]);
+      expect(
+        await store.dropRunItems('run_0001', 'hubspot', [
+          { kind: 'employee', entityId: 'emp-1' },
+          { kind: 'employee', entityId: 'emp-2' },
+        ]),
+      ).toBe(1);
+      expect(await store.countRunItems('run_0001', 'hubspot')).toEqual({ items: 0, budgeted: 0 });
+
+      await store.putRunListPage('run_0001', 'hubspot', 'product', {
+        items: [{ kind: 'product', entityId: 'prod-1', group: 'a', plan: { ops: ['x'] }, budgeted: false }],
+        matched: [],
+        state: { phase: 'list' },
+      });
+      await store.resetRunKind('run_0001', 'hubspot', 'employee');
+      expect(await byKey(['ext:emp-1', 'ext:emp-2'])).toEqual([]);
+      expect(await store.getRunListState('run_0001', 'hubspot', 'employee')).toBeNull();
+      expect(await store.getRunListState('run_0001', 'hubspot', 'product')).toEqual({ phase: 'list' });
+      expect(await store.countRunItems('run_0001', 'hubspot')).toEqual({ items: 1, budgeted: 0 });
+      expect(
+        await store.matchRunKeys('run_0001', 'google-workspace', 'employee', ['ext:emp-1']),
+      ).toHaveLength(1);
+
+      await store.clearRunItems('run_0002');
+      expect(await store.matchRunKeys('run_0001', 'google-workspace', 'employee', ['ext:emp-1'])).toEqual([]);
+      expect(await store.getRunListState('run_0001', 'hubspot', 'product')).toBeNull();
+    });
+
     it('grants a lease to one owner until it expires, renews it, and releases it', async () => {
       expect(await store.acquireLease('reconcile', 'a', 1000, T0)).toBe(true);
       expect(await store.acquireLease('reconcile', 'b', 1000, T0 + 500)).toBe(false);

@@ -1,37 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RESUME_WITHIN_MS, type RunCheckpoint, resumableRun } from '../../src/reconcile/checkpoint.ts';
-import { KeyIndex } from '../../src/reconcile/projection-index.ts';
 import { addToTally, CHANGE_SAMPLE, emptyTally } from '../../src/reconcile/tally.ts';
 import type { ChangeReport, ReconcileRequest } from '../../src/reconcile/types.ts';
 import type { Run } from '../../src/store/types.ts';
-
-describe('KeyIndex', () => {
-  it('finds 50,000 entities by their keys through its growing table, the most specific key first', () => {
-    const index = new KeyIndex();
-    for (let n = 1; n <= 50_000; n += 1)
-      index.add(`emp-${n}`, [`ext:emp-${n}`, `email:user${n}@example.com`]);
-    index.add('emp-dup', ['email:user7@example.com']);
-    expect(index.entities).toBe(50_001);
-    expect(index.keys).toBe(100_000);
-    for (const n of [1, 777, 50_000]) {
-      expect(index.match([`email:user${n}@example.com`])).toMatchObject({ entityId: `emp-${n}`, rank: 1 });
-      expect(index.match([`ext:emp-${n}`, `email:user${n}@example.com`])).toMatchObject({
-        entityId: `emp-${n}`,
-        rank: 0,
-        key: `ext:emp-${n}`,
-      });
-    }
-    // A key already taken keeps its first owner; unknown keys match nothing.
-    expect(index.match(['email:user7@example.com'])?.entityId).toBe('emp-7');
-    expect(index.match(['email:nobody@example.com', 'ext:emp-0'])).toBeNull();
-    expect(index.ordinalOf('emp-dup', ['email:user7@example.com'])).toBeNull();
-    const ordinal = index.ordinalOf('emp-9', ['ext:emp-9'])!;
-    expect(index.matchedRank(ordinal)).toBeNull();
-    index.setMatched(ordinal, 1);
-    expect(index.matchedRank(ordinal)).toBe(1);
-    expect(index.matched).toBe(1);
-  });
-});
 
 const T0 = Date.parse('2026-12-01T12:00:00Z');
 const request: ReconcileRequest = { trigger: 'manual', dryRun: false, yes: false };
@@ -67,6 +38,21 @@ describe('resumableRun', () => {
       'run_1',
     );
     expect(resumableRun([stoppedRun()], { ...request, dryRun: true }, T0)).toBeNull();
+  });
+
+  it('resumes a run that stopped while planning (listing), asked the same', () => {
+    const planning = {
+      phase: 'planning',
+      request: { trigger: 'manual', yes: false, connector: null },
+      resumedAt: [],
+    };
+    expect(resumableRun([stoppedRun({ checkpoint: planning })], request, T0)?.checkpoint.phase).toBe(
+      'planning',
+    );
+    expect(resumableRun([stoppedRun({ checkpoint: planning })], { ...request, yes: true }, T0)).toBeNull();
+    expect(
+      resumableRun([stoppedRun({ checkpoint: { ...planning, phase: 'listing' } })], request, T0),
+    ).toBeNull();
   });
 
   it('starts afresh when the run finished, is stale, was asked otherwise, or has nothing left', () => {

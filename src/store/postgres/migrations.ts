@@ -195,6 +195,39 @@ CREATE TABLE run_items (
 CREATE INDEX run_items_page ON run_items (run_id, connector, grp, seq);
 `,
   },
+  {
+    version: 5,
+    name: 'reconciliation key index and listing checkpoints',
+    // The key index a run matches listed records against, and where each kind's listing got: in the
+    // store rather than in memory, so memory is flat in the directory's size and a run that stopped
+    // while listing resumes after the last page it kept.
+    sql: `
+CREATE TABLE run_keys (
+  run_id text COLLATE "C" NOT NULL,
+  connector text COLLATE "C" NOT NULL,
+  kind text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  entity_id text COLLATE "C" NOT NULL,
+  rank integer NOT NULL,
+  PRIMARY KEY (run_id, connector, kind, key)
+);
+CREATE TABLE run_key_entities (
+  run_id text COLLATE "C" NOT NULL,
+  connector text COLLATE "C" NOT NULL,
+  kind text COLLATE "C" NOT NULL,
+  entity_id text COLLATE "C" NOT NULL,
+  matched_rank integer,
+  PRIMARY KEY (run_id, connector, kind, entity_id)
+);
+CREATE TABLE run_lists (
+  run_id text COLLATE "C" NOT NULL,
+  connector text COLLATE "C" NOT NULL,
+  kind text COLLATE "C" NOT NULL,
+  state text NOT NULL,
+  PRIMARY KEY (run_id, connector, kind)
+);
+`,
+  },
 ];
 
 /** The version the code expects the schema to be at. */

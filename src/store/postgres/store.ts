@@ -17,6 +17,7 @@ import {
   outcomeFromRow,
   runFromRow,
   runItemFromRow,
+  runKeyMatchFromRow,
   runPatchColumns,
 } from '../rows.ts';
 import type {
@@ -38,6 +39,9 @@ import type {
   RunItem,
   RunItemCursor,
   RunItemInput,
+  RunKeyEntity,
+  RunKeyMatch,
+  RunListPage,
   Store,
   StoredEvent,
 } from '../types.ts';
@@ -1262,38 +1266,45 @@ export class PostgresStore implements Store {
 
   putRunItems(runId: string, connector: string, items: readonly RunItemInput[]): Promise<void> {
     return this.op(async () => {
-      // The last word on an entity wins within one call, as it would one by one.
-      const last = [...new Map(items.map((i) => [`${i.kind}:${i.entityId}`, i])).values()];
-      const drop = last.filter((i) => i.plan === null);
-      const keep = last.filter((i) => i.plan !== null);
-      await this.tx(async (c) => {
-        if (drop.length > 0) {
-          await c.query(
-            `DELETE FROM run_items WHERE run_id = $1 AND connector = $2
-               AND (kind, entity_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
-            [runId, connector, drop.map((i) => i.kind), drop.map((i) => i.entityId)],
-          );
-        }
-        if (keep.length === 0) return;
-        await c.query(
-          `INSERT INTO run_items (run_id, connector, kind, entity_id, grp, plan, budgeted)
-           SELECT $1, $2, k, e, g, p, b
-             FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::integer[]) WITH ORDINALITY AS t(k, e, g, p, b, n)
-            ORDER BY n
-           ON CONFLICT (run_id, connector, kind, entity_id) DO UPDATE SET
-             grp = excluded.grp, plan = excluded.plan, budgeted = excluded.budgeted`,
-          [
-            runId,
-            connector,
-            keep.map((i) => i.kind),
-            keep.map((i) => i.entityId),
-            keep.map((i) => i.group),
-            keep.map((i) => JSON.stringify(i.plan)),
-            keep.map((i) => (i.budgeted ? 1 : 0)),
-          ],
-        );
-      });
+      await this.tx((c) => this.putRunItemsIn(c, runId, connector, items));
     });
+  }
+
+  private async putRunItemsIn(
+    c: Queryable,
+    runId: string,
+    connector: string,
+    items: readonly RunItemInput[],
+  ): Promise<void> {
+    // The last word on an entity wins within one call, as it would one by one.
+    const last = [...new Map(items.map((i) => [`${i.kind}:${i.entityId}`, i])).values()];
+    const drop = last.filter((i) => i.plan === null);
+    const keep = last.filter((i) => i.plan !== null);
+    if (drop.length > 0) {
+      await c.query(
+        `DELETE FROM run_items WHERE run_id = $1 AND connector = $2
+         AND (kind, entity_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
+        [runId, connector, drop.map((i) => i.kind), drop.map((i) => i.entityId)],
+      );
+    }
+    if (keep.length === 0) return;
+    await c.query(
+      `INSERT INTO run_items (run_id, connector, kind, entity_id, grp, plan, budgeted)
+       SELECT $1, $2, k, e, g, p, b
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::integer[]) WITH ORDINALITY AS t(k, e, g, p, b, n)
+      ORDER BY n
+       ON CONFLICT (run_id, connector, kind, entity_id) DO UPDATE SET
+       grp = excluded.grp, plan = excluded.plan, budgeted = excluded.budgeted`,
+      [
+        runId,
+        connector,
+        keep.map((i) => i.kind),
+        keep.map((i) => i.entityId),
+        keep.map((i) => i.group),
+        keep.map((i) => JSON.stringify(i.plan)),
+        keep.map((i) => (i.budgeted ? 1 : 0)),
+      ],
+    );
   }
 
   listRunItems(
@@ -1325,7 +1336,149 @@ export class PostgresStore implements Store {
 
   clearRunItems(keepRunId: string | null): Promise<void> {
     return this.op(async () => {
-      await this.query('DELETE FROM run_items WHERE run_id IS DISTINCT FROM $1', [keepRunId]);
+      await this.tx(async (c) => {
+        for (const table of ['run_items', 'run_keys', 'run_key_entities', 'run_lists']) {
+          await c.query(`DELETE FROM ${table} WHERE run_id IS DISTINCT FROM $1`, [keepRunId]);
+        }
+      });
+    });
+  }
+
+  dropRunItems(
+    runId: string,
+    connector: string,
+    entities: ReadonlyArray<{ kind: EntityKind; entityId: string }>,
+  ): Promise<number> {
+    return this.op(async () => {
+      if (entities.length === 0) return 0;
+      const rows = await this.query(
+        `DELETE FROM run_items WHERE run_id = $1 AND connector = $2
+           AND (kind, entity_id) IN (SELECT * FROM unnest($3::text[], $4::text[])) RETURNING seq`,
+        [runId, connector, entities.map((e) => e.kind), entities.map((e) => e.entityId)],
+      );
+      return rows.length;
+    });
+  }
+
+  indexRunKeys(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    entities: readonly RunKeyEntity[],
+  ): Promise<void> {
+    return this.op(async () => {
+      const keys: string[] = [];
+      const owners: string[] = [];
+      const ranks: number[] = [];
+      for (const entity of entities) {
+        entity.keys.forEach((key, rank) => {
+          keys.push(key);
+          owners.push(entity.entityId);
+          ranks.push(Math.min(rank, 15));
+        });
+      }
+      if (keys.length === 0) return;
+      await this.tx(async (c) => {
+        // In order, so that a key taken twice keeps its first owner, as one by one (DO NOTHING also
+        // skips a key repeated within the statement).
+        await c.query(
+          `WITH owned AS (
+             INSERT INTO run_keys (run_id, connector, kind, key, entity_id, rank)
+             SELECT $1, $2, $3, k, e, r
+               FROM unnest($4::text[], $5::text[], $6::integer[]) WITH ORDINALITY AS t(k, e, r, n)
+              ORDER BY n
+             ON CONFLICT DO NOTHING
+             RETURNING entity_id)
+           INSERT INTO run_key_entities (run_id, connector, kind, entity_id)
+           SELECT DISTINCT $1, $2, $3, entity_id FROM owned
+           ON CONFLICT DO NOTHING`,
+          [runId, connector, kind, keys, owners, ranks],
+        );
+      });
+    });
+  }
+
+  matchRunKeys(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    keys: readonly string[],
+  ): Promise<RunKeyMatch[]> {
+    return this.op(async () => {
+      if (keys.length === 0) return [];
+      const rows = await this.query(
+        `SELECT k.key, k.entity_id, k.rank, e.matched_rank FROM run_keys k
+           JOIN run_key_entities e
+             ON e.run_id = k.run_id AND e.connector = k.connector AND e.kind = k.kind AND e.entity_id = k.entity_id
+          WHERE k.run_id = $1 AND k.connector = $2 AND k.kind = $3 AND k.key = ANY($4::text[])`,
+        [runId, connector, kind, [...keys]],
+      );
+      return rows.map(runKeyMatchFromRow);
+    });
+  }
+
+  runKeyEntities(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    entityIds: readonly string[],
+  ): Promise<Array<{ entityId: string; matchedRank: number | null }>> {
+    return this.op(async () => {
+      if (entityIds.length === 0) return [];
+      const rows = await this.query(
+        `SELECT entity_id, matched_rank FROM run_key_entities
+          WHERE run_id = $1 AND connector = $2 AND kind = $3 AND entity_id = ANY($4::text[])`,
+        [runId, connector, kind, [...entityIds]],
+      );
+      return rows.map((r) => ({
+        entityId: String(r.entity_id),
+        matchedRank: r.matched_rank === null ? null : Number(r.matched_rank),
+      }));
+    });
+  }
+
+  putRunListPage(runId: string, connector: string, kind: EntityKind, page: RunListPage): Promise<void> {
+    return this.op(async () => {
+      await this.tx(async (c) => {
+        await this.putRunItemsIn(c, runId, connector, page.items);
+        if (page.matched.length > 0) {
+          await c.query(
+            `UPDATE run_key_entities e SET matched_rank = m.r
+               FROM unnest($4::text[], $5::integer[]) AS m(id, r)
+              WHERE e.run_id = $1 AND e.connector = $2 AND e.kind = $3 AND e.entity_id = m.id`,
+            [runId, connector, kind, page.matched.map((m) => m.entityId), page.matched.map((m) => m.rank)],
+          );
+        }
+        await c.query(
+          `INSERT INTO run_lists (run_id, connector, kind, state) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (run_id, connector, kind) DO UPDATE SET state = excluded.state`,
+          [runId, connector, kind, JSON.stringify(page.state)],
+        );
+      });
+    });
+  }
+
+  resetRunKind(runId: string, connector: string, kind: EntityKind): Promise<void> {
+    return this.op(async () => {
+      await this.tx(async (c) => {
+        for (const table of ['run_items', 'run_keys', 'run_key_entities', 'run_lists']) {
+          await c.query(`DELETE FROM ${table} WHERE run_id = $1 AND connector = $2 AND kind = $3`, [
+            runId,
+            connector,
+            kind,
+          ]);
+        }
+      });
+    });
+  }
+
+  getRunListState(runId: string, connector: string, kind: EntityKind): Promise<unknown> {
+    return this.op(async () => {
+      const rows = await this.query(
+        'SELECT state FROM run_lists WHERE run_id = $1 AND connector = $2 AND kind = $3',
+        [runId, connector, kind],
+      );
+      return rows[0] ? JSON.parse(String(rows[0].state)) : null;
     });
   }
 

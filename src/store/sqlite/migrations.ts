@@ -207,4 +207,37 @@ CREATE TABLE run_items (
 CREATE INDEX run_items_page ON run_items(run_id, connector, grp, seq);
 `,
   },
+  {
+    version: 6,
+    name: 'reconciliation key index and listing checkpoints',
+    // The key index a run matches listed records against, and where each kind's listing got: in the
+    // store rather than in memory, so memory is flat in the directory's size and a run that stopped
+    // while listing resumes after the last page it kept.
+    sql: `
+CREATE TABLE run_keys (
+  run_id TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  PRIMARY KEY (run_id, connector, kind, key)
+) WITHOUT ROWID;
+CREATE TABLE run_key_entities (
+  run_id TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  matched_rank INTEGER,
+  PRIMARY KEY (run_id, connector, kind, entity_id)
+) WITHOUT ROWID;
+CREATE TABLE run_lists (
+  run_id TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (run_id, connector, kind)
+);
+`,
+  },
 ];

@@ -18,6 +18,7 @@ import {
   outcomeFromRow,
   runFromRow,
   runItemFromRow,
+  runKeyMatchFromRow,
   runPatchColumns,
 } from '../rows.ts';
 import type {
@@ -39,6 +40,9 @@ import type {
   RunItem,
   RunItemCursor,
   RunItemInput,
+  RunKeyEntity,
+  RunKeyMatch,
+  RunListPage,
   Store,
   StoredEvent,
 } from '../types.ts';
@@ -806,33 +810,35 @@ export class SqliteStore implements Store {
   }
 
   putRunItems(runId: string, connector: string, items: readonly RunItemInput[]): Promise<void> {
-    return this.committer.run(() => {
-      for (const item of items) {
-        if (item.plan === null) {
-          this.run(
-            'DELETE FROM run_items WHERE run_id = ? AND connector = ? AND kind = ? AND entity_id = ?',
-            runId,
-            connector,
-            item.kind,
-            item.entityId,
-          );
-          continue;
-        }
+    return this.committer.run(() => this.putRunItemsNow(runId, connector, items));
+  }
+
+  private putRunItemsNow(runId: string, connector: string, items: readonly RunItemInput[]): void {
+    for (const item of items) {
+      if (item.plan === null) {
         this.run(
-          `INSERT INTO run_items (run_id, connector, kind, entity_id, grp, plan, budgeted)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (run_id, connector, kind, entity_id) DO UPDATE SET
-             grp = excluded.grp, plan = excluded.plan, budgeted = excluded.budgeted`,
+          'DELETE FROM run_items WHERE run_id = ? AND connector = ? AND kind = ? AND entity_id = ?',
           runId,
           connector,
           item.kind,
           item.entityId,
-          item.group,
-          JSON.stringify(item.plan),
-          item.budgeted ? 1 : 0,
         );
+        continue;
       }
-    });
+      this.run(
+        `INSERT INTO run_items (run_id, connector, kind, entity_id, grp, plan, budgeted)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, connector, kind, entity_id) DO UPDATE SET
+             grp = excluded.grp, plan = excluded.plan, budgeted = excluded.budgeted`,
+        runId,
+        connector,
+        item.kind,
+        item.entityId,
+        item.group,
+        JSON.stringify(item.plan),
+        item.budgeted ? 1 : 0,
+      );
+    }
   }
 
   async listRunItems(
@@ -864,8 +870,151 @@ export class SqliteStore implements Store {
 
   clearRunItems(keepRunId: string | null): Promise<void> {
     return this.committer.run(() => {
-      this.run('DELETE FROM run_items WHERE run_id IS NOT ?', keepRunId);
+      for (const table of ['run_items', 'run_keys', 'run_key_entities', 'run_lists']) {
+        this.run(`DELETE FROM ${table} WHERE run_id IS NOT ?`, keepRunId);
+      }
     });
+  }
+
+  dropRunItems(
+    runId: string,
+    connector: string,
+    entities: ReadonlyArray<{ kind: EntityKind; entityId: string }>,
+  ): Promise<number> {
+    return this.committer.run(() => {
+      let dropped = 0;
+      for (const e of entities) {
+        dropped += this.run(
+          'DELETE FROM run_items WHERE run_id = ? AND connector = ? AND kind = ? AND entity_id = ?',
+          runId,
+          connector,
+          e.kind,
+          e.entityId,
+        ).changes;
+      }
+      return dropped;
+    });
+  }
+
+  indexRunKeys(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    entities: readonly RunKeyEntity[],
+  ): Promise<void> {
+    return this.committer.run(() => {
+      for (const entity of entities) {
+        let owned = 0;
+        entity.keys.forEach((key, rank) => {
+          owned += this.run(
+            `INSERT INTO run_keys (run_id, connector, kind, key, entity_id, rank) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT DO NOTHING`,
+            runId,
+            connector,
+            kind,
+            key,
+            entity.entityId,
+            Math.min(rank, 15),
+          ).changes;
+        });
+        if (owned === 0) continue;
+        this.run(
+          `INSERT INTO run_key_entities (run_id, connector, kind, entity_id) VALUES (?, ?, ?, ?)
+           ON CONFLICT DO NOTHING`,
+          runId,
+          connector,
+          kind,
+          entity.entityId,
+        );
+      }
+    });
+  }
+
+  async matchRunKeys(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    keys: readonly string[],
+  ): Promise<RunKeyMatch[]> {
+    if (keys.length === 0) return [];
+    return this.all(
+      `SELECT k.key, k.entity_id, k.rank, e.matched_rank FROM run_keys k
+         JOIN run_key_entities e
+           ON e.run_id = k.run_id AND e.connector = k.connector AND e.kind = k.kind AND e.entity_id = k.entity_id
+        WHERE k.run_id = ? AND k.connector = ? AND k.kind = ? AND k.key IN (SELECT value FROM json_each(?))`,
+      runId,
+      connector,
+      kind,
+      JSON.stringify(keys),
+    ).map(runKeyMatchFromRow);
+  }
+
+  async runKeyEntities(
+    runId: string,
+    connector: string,
+    kind: EntityKind,
+    entityIds: readonly string[],
+  ): Promise<Array<{ entityId: string; matchedRank: number | null }>> {
+    if (entityIds.length === 0) return [];
+    return this.all(
+      `SELECT entity_id, matched_rank FROM run_key_entities
+        WHERE run_id = ? AND connector = ? AND kind = ? AND entity_id IN (SELECT value FROM json_each(?))`,
+      runId,
+      connector,
+      kind,
+      JSON.stringify(entityIds),
+    ).map((r) => ({
+      entityId: String(r.entity_id),
+      matchedRank: r.matched_rank === null ? null : Number(r.matched_rank),
+    }));
+  }
+
+  putRunListPage(runId: string, connector: string, kind: EntityKind, page: RunListPage): Promise<void> {
+    return this.committer.run(() => {
+      this.putRunItemsNow(runId, connector, page.items);
+      for (const m of page.matched) {
+        this.run(
+          `UPDATE run_key_entities SET matched_rank = ?
+            WHERE run_id = ? AND connector = ? AND kind = ? AND entity_id = ?`,
+          m.rank,
+          runId,
+          connector,
+          kind,
+          m.entityId,
+        );
+      }
+      this.run(
+        `INSERT INTO run_lists (run_id, connector, kind, state) VALUES (?, ?, ?, ?)
+         ON CONFLICT (run_id, connector, kind) DO UPDATE SET state = excluded.state`,
+        runId,
+        connector,
+        kind,
+        JSON.stringify(page.state),
+      );
+    });
+  }
+
+  resetRunKind(runId: string, connector: string, kind: EntityKind): Promise<void> {
+    return this.committer.run(() => {
+      for (const table of ['run_items', 'run_keys', 'run_key_entities', 'run_lists']) {
+        this.run(
+          `DELETE FROM ${table} WHERE run_id = ? AND connector = ? AND kind = ?`,
+          runId,
+          connector,
+          kind,
+        );
+      }
+    });
+  }
+
+  async getRunListState(runId: string, connector: string, kind: EntityKind): Promise<unknown> {
+    const row = this.get(
+      'SELECT state FROM run_lists WHERE run_id = ? AND connector = ? AND kind = ?',
+      runId,
+      connector,
+      kind,
+    );
+    return row ? JSON.parse(String(row.state)) : null;
   }
 
   acquireLease(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {

@@ -46,6 +46,13 @@ export const THREADED_METHODS = [
   'listRunItems',
   'countRunItems',
   'clearRunItems',
+  'dropRunItems',
+  'indexRunKeys',
+  'matchRunKeys',
+  'runKeyEntities',
+  'putRunListPage',
+  'getRunListState',
+  'resetRunKind',
   'acquireLease',
   'releaseLease',
 ] as const satisfies ReadonlyArray<keyof Store>;
