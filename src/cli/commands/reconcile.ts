@@ -72,7 +72,8 @@ export const reconcileCommand: Command = async (argv, ctx) => {
     throw new SyncError('CONFIG_INVALID', 'no connector is enabled (set CONNECTORS)');
   // Logs go to stderr so that stdout carries only the plan (or the JSON).
   const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, ctx.deps.stderr);
-  const store = await openStore(config, ctx.deps.cwd);
+  // No HTTP to keep responsive here: the store runs on this thread (one V8 isolate, not two).
+  const store = await openStore(config, ctx.deps.cwd, undefined, { ownThread: false });
   try {
     const runtime = await createConnectorRuntime({
       config,
