@@ -61,43 +61,74 @@ function patchWords(who: string, body: Json): string {
   return parts.length > 0 ? parts.join('; ') : `updated the account ${who}`;
 }
 
-/** Sentences for the calls one step caused in HubSpot, writes only. */
+/** Sentences for the calls one step caused in HubSpot, writes only (single and batch calls alike). */
 export function hubspotWords(hubspot: HubSpotEmulator, calls: readonly RecordedCall[]): string[] {
-  const missing = new Set(
-    calls
-      .filter((c) => c.operation === 'crm.objects.get' && c.status === 404)
-      .map((c) => decodeURIComponent(c.path.split('/').at(-1) ?? '')),
-  );
+  // When the step began: the answer of the call before its first (records made since are new).
+  const first = calls[0];
+  const since = first ? (hubspot.recorder.calls[first.seq - 2]?.at ?? 0) : 0;
   return calls.filter(isWriteCall).flatMap((c) => {
     const body = (c.body ?? {}) as Json;
+    const inputs = (body.inputs ?? []) as Json[];
     const typeRef = c.path.split('/objects/')[1]?.split('/')[0] ?? '';
-    const noun = (ref: string) => (ref === 'contacts' || ref === '0-1' ? 'contact' : 'asset record');
+    // v4 association batches: /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/...
+    const fromRef = c.path.split('/associations/')[1]?.split('/')[0] ?? '';
+    const idOf = (end: unknown) => String(((end ?? {}) as Json).id ?? '');
     switch (c.operation) {
       case 'crm.objects.batch.upsert':
       case 'crm.objects.batch.create':
-        return ((body.inputs ?? []) as Json[]).map((input) => {
+        return inputs.map((input) => {
           const props = (input.properties ?? {}) as Json;
           const verb =
-            missing.has(String(input.id)) || c.operation.endsWith('create') ? 'created' : 'updated';
+            c.operation.endsWith('create') || createdSince(hubspot, typeRef, input, since)
+              ? 'created'
+              : 'updated';
           return `${verb} the ${noun(typeRef)} ${label(props)}: ${quoted(props, ['email', 'firstname', 'lastname', 'serial_number', 'growrk_employee_id', 'growrk_product_id'])}`;
         });
+      case 'crm.objects.batch.update':
+        return inputs.map(
+          (input) =>
+            `updated the ${noun(typeRef)} ${recordLabel(hubspot, typeRef, String(input.id))}: ${quoted((input.properties ?? {}) as Json)}`,
+        );
       case 'crm.objects.update':
         return [
-          `updated the ${noun(typeRef)} ${recordLabel(hubspot, typeRef, c.path)}: ${quoted((body.properties ?? {}) as Json)}`,
+          `updated the ${noun(typeRef)} ${recordLabel(hubspot, typeRef, idInPath(c.path))}: ${quoted((body.properties ?? {}) as Json)}`,
         ];
+      case 'crm.associations.batch.createDefault':
+      case 'crm.associations.batch.create':
+        return inputs.map(
+          (input) =>
+            `associated the ${noun(fromRef)} ${recordLabel(hubspot, fromRef, idOf(input.from))} with the contact ${recordLabel(hubspot, 'contacts', idOf(input.to))}`,
+        );
+      case 'crm.associations.batch.archive':
+        return inputs.flatMap((input) =>
+          ((input.to ?? []) as Json[]).map(
+            (to) =>
+              `removed the association of the ${noun(fromRef)} ${recordLabel(hubspot, fromRef, idOf(input.from))} with the contact ${recordLabel(hubspot, 'contacts', idOf(to))}`,
+          ),
+        );
       case 'crm.associations.default.create':
       case 'crm.associations.create':
         return [
-          `associated the ${noun(typeRef)} ${recordLabel(hubspot, typeRef, c.path)} with the contact ${contactOf(hubspot, c.path)}`,
+          `associated the ${noun(typeRef)} ${recordLabel(hubspot, typeRef, idInPath(c.path))} with the contact ${contactOf(hubspot, c.path)}`,
         ];
       case 'crm.associations.archive':
         return [
-          `removed the association of the ${noun(typeRef)} ${recordLabel(hubspot, typeRef, c.path)} with the contact ${contactOf(hubspot, c.path)}`,
+          `removed the association of the ${noun(typeRef)} ${recordLabel(hubspot, typeRef, idInPath(c.path))} with the contact ${contactOf(hubspot, c.path)}`,
         ];
       default:
         return [`${c.method} ${c.operation}`];
     }
   });
+}
+
+const noun = (ref: string) => (ref === 'contacts' || ref === '0-1' ? 'contact' : 'asset record');
+
+/** Whether the record an upsert input names was created after `since` (else it was updated). */
+function createdSince(hubspot: HubSpotEmulator, typeRef: string, input: Json, since: number): boolean {
+  const type = hubspot.state.findType(typeRef);
+  const idProperty = typeof input.idProperty === 'string' ? input.idProperty : undefined;
+  const record = type ? hubspot.state.find(type, String(input.id), idProperty) : undefined;
+  return record ? Date.parse(record.createdAt) > since : true;
 }
 
 function label(props: Json): string {
@@ -107,8 +138,12 @@ function label(props: Json): string {
   return `${name}${props.email ? ` <${String(props.email)}>` : ''}`.trim();
 }
 
-function recordLabel(hubspot: HubSpotEmulator, typeRef: string, path: string): string {
-  const id = path.split('/objects/')[1]?.split('/')[1] ?? '';
+/** The record id in a single-record path (`/objects/{type}/{id}/...`). */
+function idInPath(path: string): string {
+  return path.split('/objects/')[1]?.split('/')[1] ?? '';
+}
+
+function recordLabel(hubspot: HubSpotEmulator, typeRef: string, id: string): string {
   const type = hubspot.state.findType(typeRef);
   const record = type ? hubspot.state.find(type, id) : undefined;
   return record ? label(Object.fromEntries(record.properties)) : `#${id}`;
@@ -116,7 +151,7 @@ function recordLabel(hubspot: HubSpotEmulator, typeRef: string, path: string): s
 
 function contactOf(hubspot: HubSpotEmulator, path: string): string {
   const id = path.split('/contacts/')[1]?.split('/')[0] ?? '';
-  return recordLabel(hubspot, 'contacts', `/objects/contacts/${id}`);
+  return recordLabel(hubspot, 'contacts', id);
 }
 
 /** Where each target stands: directory accounts, contacts and asset records. */

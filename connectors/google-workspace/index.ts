@@ -3,6 +3,7 @@
  * offboarded ones and runs the offboarding playbook (DESIGN section 7).
  */
 
+import { applyEach, readEach } from '../../src/connector/each.ts';
 import { defineConnector, type ListPosition } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
@@ -68,10 +69,12 @@ export default defineConnector<GoogleConfig, DirectoryClient, GoogleActual, Goog
   kinds: (config) => (config.closing ? ['employee', 'product'] : ['employee']),
   relatedEntities: (ctx, desired) =>
     desired.kind === 'product' ? employeesOfProduct(ctx, desired) : Promise.resolve(null),
+  // The Directory API has no batch endpoints: one user read and one plan applied at a time.
+  batchSize: 1,
   connect: ({ config, limiter }) => createDirectoryClient({ config, limiter }),
-  read: (ctx, desired) => findUser(ctx, desired),
+  read: readEach(findUser),
   plan: planEmployee,
-  apply: applyPlan,
+  apply: applyEach(applyPlan),
   list: (ctx, kind, position) => (kind === 'employee' ? listUsers(ctx, position) : (async function* () {})()),
   keysOfActual: (actual) => keysOfUser(actual.user),
   keysOfDesired: keysOfEmployee,

@@ -105,12 +105,6 @@ export interface TokenInfo {
 
 /** The HubSpot calls the connector makes. Every method is one HTTP call unless it says otherwise. */
 export interface HubSpotClient {
-  /** GET one record by id or by a unique property; null when there is none (404). */
-  getObject(
-    objectType: string,
-    id: string,
-    options: { idProperty?: string; properties: readonly string[]; associations?: readonly string[] },
-  ): Promise<HubSpotRecord | null>;
   /** GET one page of records (limit 1 to 100). */
   listPage(
     objectType: string,
@@ -128,12 +122,6 @@ export interface HubSpotClient {
     objectType: string,
     options: { idProperty?: string; ids: readonly string[]; properties: readonly string[] },
   ): Promise<HubSpotRecord[]>;
-  /** PATCH one record by id. */
-  update(
-    objectType: string,
-    id: string,
-    properties: Readonly<Record<string, string>>,
-  ): Promise<HubSpotRecord>;
   /** POST batch/update of up to 100 records by id. */
   batchUpdate(
     objectType: string,
@@ -145,16 +133,15 @@ export interface HubSpotClient {
     idProperty: string,
     inputs: ReadonlyArray<{ idValue: string; properties: Readonly<Record<string, string>> }>,
   ): Promise<BatchWriteResult>;
-  /** PUT the default (unlabelled) association between two records; idempotent. */
-  associate(fromType: string, fromId: string, toType: string, toId: string): Promise<void>;
-  /** DELETE every association between two records; idempotent. */
-  dissociate(fromType: string, fromId: string, toType: string, toId: string): Promise<void>;
-  /** POST batch/associate/default for up to 100 pairs. */
+  /**
+   * POST batch/associate/default for up to 100 pairs. HubSpot answers 200 even when some records
+   * do not exist: their ids are returned (the other pairs are associated).
+   */
   batchAssociate(
     fromType: string,
     toType: string,
     pairs: ReadonlyArray<{ fromId: string; toId: string }>,
-  ): Promise<void>;
+  ): Promise<{ missing: string[] }>;
   /** POST batch/archive for up to 100 pairs. */
   batchDissociate(
     fromType: string,
@@ -414,15 +401,6 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     }
   };
 
-  const orNull = async <T>(promise: Promise<T>): Promise<T | null> => {
-    try {
-      return await promise;
-    } catch (err) {
-      if (isSyncError(err, 'TARGET_NOT_FOUND')) return null;
-      throw err;
-    }
-  };
-
   // A lookup by a unique property that the portal lacks is refused with a 400: that is setup, not data.
   const misconfigured = async <T>(
     idProperty: string | undefined,
@@ -448,23 +426,6 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
 
   const client: HubSpotClient = {
     searchLimiter,
-
-    async getObject(objectType, id, opts) {
-      const found = await orNull(
-        misconfigured(opts.idProperty, objectType, () =>
-          objects.basicApi.getByIdWithHttpInfo(
-            objectType,
-            id,
-            mutable(opts.properties),
-            undefined,
-            mutable(opts.associations),
-            undefined,
-            opts.idProperty,
-          ),
-        ),
-      );
-      return found ? toRecord(found as SdkRecord) : null;
-    },
 
     async listPage(objectType, opts) {
       const page = await call(() =>
@@ -512,7 +473,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
 
     async batchRead(objectType, opts) {
       if (opts.ids.length === 0) return [];
-      const data = await call(() =>
+      const data = await misconfigured(opts.idProperty, objectType, () =>
         objects.batchApi.readWithHttpInfo(objectType, {
           inputs: opts.ids.map((id) => ({ id })),
           properties: [...opts.properties],
@@ -521,13 +482,6 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
         }),
       );
       return data.results.map((r) => toRecord(r as SdkRecord));
-    },
-
-    async update(objectType, id, props) {
-      const data = await call(() =>
-        objects.basicApi.updateWithHttpInfo(objectType, id, { properties: { ...props } }),
-      );
-      return toRecord(data as SdkRecord);
     },
 
     async batchUpdate(objectType, inputs) {
@@ -558,21 +512,18 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
       return result;
     },
 
-    async associate(fromType, fromId, toType, toId) {
-      await call(() => associations.basicApi.createDefaultWithHttpInfo(fromType, fromId, toType, toId));
-    },
-
-    async dissociate(fromType, fromId, toType, toId) {
-      await call(() => associations.basicApi.archiveWithHttpInfo(fromType, fromId, toType, toId));
-    },
-
     async batchAssociate(fromType, toType, pairs) {
-      if (pairs.length === 0) return;
-      await call(() =>
+      if (pairs.length === 0) return { missing: [] };
+      const data = await call(() =>
         associations.batchApi.createDefaultWithHttpInfo(fromType, toType, {
           inputs: pairs.map((p) => ({ _from: { id: p.fromId }, to: { id: p.toId } })),
         }),
       );
+      const errors: SdkBatch['errors'] = 'errors' in data ? data.errors : [];
+      const missing = (errors ?? [])
+        .filter((e) => e.category === 'OBJECT_NOT_FOUND')
+        .flatMap((e) => e.context?.ids ?? []);
+      return { missing };
     },
 
     async batchDissociate(fromType, toType, pairs) {

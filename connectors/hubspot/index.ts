@@ -3,27 +3,23 @@
  * object by default) associated with the assigned employee's contact, and orders become deals
  * when `hubspot.syncOrders` is on. See DESIGN.md section 7.
  *
- * Besides the standard definition, it offers the optional bulk pair the worker and reconciliation
- * use: `readMany` (batch reads, see `read-many.ts`) and `applyMany` (batch writes, see `bulk.ts`).
+ * One path for one entity and many: `read` (`read.ts`) and `apply` (`apply.ts`) use HubSpot's
+ * batch endpoints, 100 inputs a call; a single entity is a batch of one.
  */
 
 import { defineConnector } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import type { RateLimiter } from '../../src/sync/rate-limiter.ts';
-import { applyPlan } from './apply.ts';
-import { applyMany } from './bulk.ts';
+import { applyPlans, BATCH_SIZE } from './apply.ts';
 import { createHubSpotClient, type HubSpotClient } from './client.ts';
 import type { HubSpotConfig } from './config.ts';
 import { emailOf } from './contacts.ts';
+import { listEntities } from './list.ts';
 import type { HubSpotActual, HubSpotOp } from './model.ts';
 import { CONNECTOR_ID, planEntity } from './plan.ts';
-import { listEntities, readEntity } from './read.ts';
-import { readMany } from './read-many.ts';
+import { readEntities } from './read.ts';
 import { checkPortal, initPortal } from './setup.ts';
-
-export type { BulkOutcome } from './bulk.ts';
-export { applyMany } from './bulk.ts';
 
 const hubspot = {
   id: CONNECTOR_ID,
@@ -32,10 +28,10 @@ const hubspot = {
   },
   connect: ({ config, limiter }: { config: HubSpotConfig; limiter: RateLimiter }): HubSpotClient =>
     createHubSpotClient({ config, limiter }),
-  read: readEntity,
-  readMany,
+  batchSize: BATCH_SIZE,
+  read: readEntities,
   plan: planEntity,
-  apply: applyPlan,
+  apply: applyPlans,
   list: listEntities,
   keysOfActual(actual: HubSpotActual): string[] {
     const keys = [`hs:${actual.record.id}`];
@@ -52,8 +48,6 @@ const hubspot = {
   },
   check: checkPortal,
   init: initPortal,
-  /** Batch apply (worker batches and reconciliation); see {@link applyMany}. */
-  applyMany,
 };
 
 export default defineConnector<HubSpotConfig, HubSpotClient, HubSpotActual, HubSpotOp>(hubspot);

@@ -3,6 +3,7 @@
  * tag), checked out to the assigned employee's Snipe-IT user and checked in when unassigned; an
  * offboarded employee's outstanding assets are reported as returns, never checked in by us.
  */
+import { applyEach, readEach } from '../../src/connector/each.ts';
 import { defineConnector } from '../../src/connector/types.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import { applyPlan } from './apply.ts';
@@ -23,10 +24,12 @@ function keysOfDesired(desired: EntitySnapshot): string[] {
 export default defineConnector<SnipeItConfig, SnipeItClient, SnipeActual, SnipeOp>({
   id: CONNECTOR_ID,
   kinds: () => ['product', 'employee'],
+  // Snipe-IT has no batch endpoints: one entity read and one plan applied at a time.
+  batchSize: 1,
   connect: ({ config, limiter }) => createSnipeItClient({ config, limiter }),
-  read: readEntity,
+  read: readEach(readEntity),
   plan: planEntity,
-  apply: applyPlan,
+  apply: applyEach(applyPlan),
   list: listEntities,
   keysOfActual,
   keysOfDesired,

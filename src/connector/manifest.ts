@@ -27,10 +27,11 @@ export interface RateLimitPolicy {
  * How the worker runs one connector's jobs: its lane. Every enabled connector has a lane of its
  * own (its own claims, slots and in-flight budget), so one connector's backlog never delays
  * another's. Unset fields take the defaults (`worker.concurrency` slots; as many jobs in flight as
- * slots, or a batch more than its running batches for a bulk connector); `WORKER_LANES` overrides.
+ * slots, or a batch more than its running batches for a connector whose `batchSize` is above 1);
+ * `WORKER_LANES` overrides.
  */
 export interface LanePolicy {
-  /** Units (a job, or a batch for a connector with `applyMany`) running at once. */
+  /** Units (a job, or a batch of `batchSize` jobs for a batching connector) running at once. */
   concurrency?: number;
   /** Most jobs claimed and not finished (running, or waiting in the lane for a slot). */
   inFlight?: number;

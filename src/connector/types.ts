@@ -96,14 +96,14 @@ export interface ApplyOptions {
 }
 
 /**
- * The outcome of one plan in {@link ConnectorDefinition.applyMany}: `ok` with what was done, or
- * the error of the batch call (or batch input) that failed it, with the ops done before it.
+ * The outcome of one plan in {@link ConnectorDefinition.apply}: `ok` with what was done, or the
+ * error of the call (or batch input) that failed it, with the ops done before it.
  */
-export type BulkApplyOutcome =
-  | { plan: Plan; ok: true; report: ApplyReport }
-  | { plan: Plan; ok: false; error: SyncError; report: ApplyReport };
+export type ApplyOutcome<Op extends PlannedOp = PlannedOp> =
+  | { plan: Plan<Op>; ok: true; report: ApplyReport }
+  | { plan: Plan<Op>; ok: false; error: SyncError; report: ApplyReport };
 
-/** The key of an entity in {@link ConnectorDefinition.readMany}'s answer (`<kind>:<id>`). */
+/** The key of an entity in {@link ConnectorDefinition.read}'s answer (`<kind>:<id>`). */
 export { entityKey } from '../growrk/types.ts';
 
 /** A plan that changes nothing (no target yet, no ops, no notes) for `entity`, to fill in or return as is. */
@@ -173,27 +173,38 @@ export interface ListPosition {
   next?: string | null | undefined;
 }
 
-/** A connector, as `defineConnector` declares it; `Op` is the union of the ops it plans. */
+/**
+ * A connector, as `defineConnector` declares it; `Op` is the union of the ops it plans. One sync
+ * path: `read` many -> `plan` each (pure) -> `apply` many; one entity is a batch of one. A
+ * connector whose vendor has no batch endpoints reads and applies one at a time with the core's
+ * {@link readEach} and {@link applyEach} (`src/connector/each.ts`) and says `batchSize: 1`.
+ */
 export interface ConnectorDefinition<
   Config = unknown,
   Client = unknown,
   Actual = unknown,
   Op extends PlannedOp = PlannedOp,
 > {
+  /** The registry key (its manifest's `id`), carried by every plan. */
   id: string;
   /** Entity kinds whose changes this connector syncs, under `config`. */
   kinds(config: Config): readonly EntityKind[];
+  /**
+   * Most entities one `read` or `apply` call takes: the vendor's batch size (HubSpot: 100), or 1
+   * for a connector that reads and applies one entity at a time. The worker runs this many jobs as
+   * one unit; reconciliation applies the plans of a connector of 1 a few at a time in parallel,
+   * and gives any other all of them at once (the connector splits them into its batches).
+   */
+  batchSize: number;
   /** Builds the vendor client once per process. */
   connect(input: { config: Config; logger: Logger; limiter: RateLimiter }): Client | Promise<Client>;
-  /** Reads the target's current state for one entity (null when no target record matches). */
-  read(ctx: ConnectorContext<Config, Client>, desired: EntitySnapshot): Promise<Actual | null>;
   /**
-   * Optional bulk read (the vendor's batch endpoints): the target's current state for many
-   * entities at once, as `read` would answer each. Keyed by {@link entityKey} (ids are unique per
-   * kind only); the value is null when no target record matches. An entity left out of the map is
-   * read with `read`. Throws when the reading failed (the core retries the whole group).
+   * Reads the target's current state for the given entities (any kinds; one entity is a batch of
+   * one), with the vendor's batch endpoints where it has them. Keyed by {@link entityKey} (ids are
+   * unique per kind only), one entry per entity given: null when no target record matches.
+   * Throws when the reading failed (the core retries the whole group; nothing was written).
    */
-  readMany?(
+  read(
     ctx: ConnectorContext<Config, Client>,
     desired: readonly EntitySnapshot[],
   ): Promise<Map<string, Actual | null>>;
@@ -209,15 +220,18 @@ export interface ConnectorDefinition<
   ): Promise<Array<{ kind: EntityKind; id: string }> | null>;
   /** Pure: what to do so that the target matches `desired`. */
   plan(input: PlanInput<Config, Actual>): Plan<Op>;
-  /** Carries out a plan (idempotently: a retried plan resumes). */
-  apply(ctx: ConnectorContext<Config, Client>, plan: Plan<Op>, options?: ApplyOptions): Promise<ApplyReport>;
   /**
-   * Optional bulk apply (the vendor's batch endpoints): carries out many plans, as idempotently as
-   * `apply`, in as few calls as the vendor allows. Returns one outcome per plan, in the order
-   * given; a failed batch call fails only the plans in that batch. Throws only for errors that are
-   * no single plan's (e.g. a daily quota used up, a misconfigured connector).
+   * Carries out plans (one plan is a batch of one), idempotently (a retried plan resumes), in as
+   * few calls as the vendor allows, honouring `options` (`urgentFirst`). Returns one outcome per
+   * plan, in the order given; a failed plan or batch call fails only the plans it concerns.
+   * Throws only for errors that are no single plan's (a daily quota used up, a misconfigured
+   * connector): the core then fails every plan with it.
    */
-  applyMany?(ctx: ConnectorContext<Config, Client>, plans: readonly Plan<Op>[]): Promise<BulkApplyOutcome[]>;
+  apply(
+    ctx: ConnectorContext<Config, Client>,
+    plans: readonly Plan<Op>[],
+    options?: ApplyOptions,
+  ): Promise<ApplyOutcome<Op>[]>;
   /**
    * Streams every target record of `kind`, one page at a time, for reconciliation. A connector
    * that can resume a listing starts after `position.after` when it is set, and sets

@@ -1,9 +1,9 @@
 /**
  * The apply phase of one connector, after the guardrails decided each plan (`decisions.ts`):
  * changes over the budget of a scheduled run are held for approval, and the parts to apply go
- * through the engine's shared bulk path (`decideAndApplyMany`: the connector's `applyMany` when it
- * has one, else `apply` per plan, a few lanes at a time). Results go into each change's report and
- * the outcome ledger.
+ * through the engine's shared path (`decideAndApplyMany`: all of them in one `apply` for a
+ * batching connector, else one plan per `apply`, a few lanes at a time). Results go into each
+ * change's report and the outcome ledger.
  */
 import { newId } from '../core/ids.ts';
 import type { OutcomeInput, Store } from '../store/types.ts';
@@ -16,7 +16,7 @@ import {
 import type { LoadedConnector } from '../sync/runtime.ts';
 import type { Decision } from './decisions.ts';
 
-/** Plans applied at once by a connector without `applyMany`. */
+/** Plans applied at once (one per `apply`) for a connector whose `batchSize` is 1. */
 export const APPLY_LANES = 8;
 
 /** Applies the decided plans of one connector and fills in each report's result. */
@@ -80,7 +80,7 @@ function doneOf(result: Extract<BatchItemResult, { ok: true }>): string[] {
   return result.result.plan?.ops.map((op) => op.type) ?? [];
 }
 
-/** The plans through the engine: one `applyMany`, or lanes of one-by-one applies. */
+/** The plans through the engine: one `apply` of them all, or lanes of one-plan applies. */
 async function applyAll(
   input: {
     loaded: LoadedConnector;
@@ -103,7 +103,7 @@ async function applyAll(
       now: input.now,
       budget: 'none',
     });
-  if (input.loaded.definition.applyMany) {
+  if (input.loaded.definition.batchSize > 1) {
     const results = await run(items);
     input.onProgress?.(items.length, items.length);
     return results;

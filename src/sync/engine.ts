@@ -1,7 +1,7 @@
 import {
   type ApplyOptions,
+  type ApplyOutcome,
   type ApplyReport,
-  type BulkApplyOutcome,
   entityKey,
   type Plan,
 } from '../connector/types.ts';
@@ -243,9 +243,9 @@ const ISOLATE_BY_BISECTION: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 /**
  * The one sync path: makes one connector's target match the projection for one or many entities
  * (a single entity is a batch of one, {@link syncEntity}). Per entity, a connector may hand over to
- * related entities (`relatedEntities`: jobs for them instead); the rest are read with `readMany`
- * (else `read` per entity) -> `plan` per entity (pure) -> {@link decideAndApplyMany} (the
- * guardrails per plan, then one `applyMany`, or `apply` plan by plan).
+ * related entities (`relatedEntities`: jobs for them instead); the rest are read with one `read`
+ * -> `plan` per entity (pure) -> {@link decideAndApplyMany} (the guardrails per plan, then one
+ * `apply` of the plans left).
  *
  * Failure isolation: a failed read fails every entry (nothing was written); after that each entry
  * has its own result, and a failure of one plan (or of one batch call) fails only the entries it
@@ -262,7 +262,7 @@ export async function syncBatch(input: {
   now: () => number;
   /** As in {@link syncEntity}. */
   budget?: 'events' | 'none';
-  /** Asks connectors that apply plan by plan for the urgent part first (see `ApplyOptions`). */
+  /** Asks the connector's apply for the urgent part first (see `ApplyOptions`). */
   urgentFirst?: boolean;
 }): Promise<BatchItemResult[]> {
   const { loaded, store, entries } = input;
@@ -282,17 +282,16 @@ export async function syncBatch(input: {
       else found.push({ index, desired });
     }
     const desired = found.map((f) => f.desired);
-    // A batch of one is read with the connector's `read` (the calls a single change needs).
-    const actuals =
-      definition.readMany && desired.length > 1
-        ? await definition.readMany(ctx, desired)
-        : new Map<string, unknown>();
+    const actuals = desired.length > 0 ? await definition.read(ctx, desired) : new Map<string, unknown>();
     const items: Array<BatchPlan & { index: number }> = [];
     for (const { index, desired: one } of found) {
       const key = entityKey(one.kind, one.id);
-      const actual = actuals.has(key) ? actuals.get(key) : await definition.read(ctx, one);
+      if (!actuals.has(key)) {
+        results[index] = { ok: false, error: new SyncError('INTERNAL', `read gave no answer for ${key}`) };
+        continue;
+      }
       try {
-        const plan = definition.plan({ desired: one, actual: actual ?? null, config: ctx.config });
+        const plan = definition.plan({ desired: one, actual: actuals.get(key) ?? null, config: ctx.config });
         items.push({ index, plan, eventIds: entries[index]?.eventIds ?? [] });
       } catch (err) {
         results[index] = { ok: false, error: toSyncError(err) };
@@ -314,13 +313,13 @@ export async function syncBatch(input: {
 }
 
 /**
- * Guardrails and bulk apply for plans already made: shared by the worker (one entity is a batch of one) and reconciliation. Each plan goes through
- * the guardrails (nothing to do, protected, dry run, destructive budget and held changes);
- * the plans left to apply go to the connector's `applyMany` in one call (else `apply` one by one).
- * Plans that failed together on a shared, non-transient batch failure (see
- * {@link ISOLATE_BY_BISECTION}) are applied again by bisection: each half with `applyMany`, a single
- * plan with `apply`. One bad record among 100 thus fails alone for about 2 * log2(100) = 14 more
- * calls, rather than failing its 99 neighbours (or costing 100 single calls).
+ * Guardrails and apply for plans already made: shared by the worker (one entity is a batch of
+ * one) and reconciliation. Each plan goes through the guardrails (nothing to do, protected, dry
+ * run, destructive budget and held changes); the plans left to apply go to the connector's
+ * `apply` in one call. Plans that failed together on a shared, non-transient batch failure (see
+ * {@link ISOLATE_BY_BISECTION}) are applied again by bisection, each half with its own `apply`.
+ * One bad record among 100 thus fails alone for about 2 * log2(100) = 14 more calls, rather than
+ * failing its 99 neighbours (or costing 100 single calls).
  *
  * @returns one result per item, in the order given; never throws for a vendor or store error.
  */
@@ -350,7 +349,7 @@ export async function decideAndApplyMany(input: {
   for (const [i, index] of toApply.entries()) {
     const outcome = outcomes[i];
     results[index] = !outcome
-      ? { ok: false, error: new SyncError('INTERNAL', 'applyMany gave no outcome for a plan') }
+      ? { ok: false, error: new SyncError('INTERNAL', 'apply gave no outcome for a plan') }
       : outcome.ok
         ? ok(appliedResult(outcome.plan, outcome.report))
         : { ok: false, error: outcome.error };
@@ -360,27 +359,23 @@ export async function decideAndApplyMany(input: {
   );
 }
 
-/** Applies plans in bulk; plans that failed together on a non-transient error are bisected. */
+/** Applies plans in one `apply`; plans that failed together on a non-transient error are bisected. */
 async function applyIsolating(
   loaded: LoadedConnector,
   plans: readonly Plan[],
   options?: ApplyOptions,
-): Promise<BulkApplyOutcome[]> {
+): Promise<ApplyOutcome[]> {
   const { definition, ctx } = loaded;
   if (plans.length === 0) return [];
-  if (plans.length === 1 || !definition.applyMany) {
-    const out: BulkApplyOutcome[] = [];
-    for (const plan of plans) out.push(await applyOne(loaded, plan, options));
-    return out;
-  }
-  let outcomes: BulkApplyOutcome[];
+  let outcomes: ApplyOutcome[];
   try {
-    outcomes = await definition.applyMany(ctx, plans);
+    outcomes = await definition.apply(ctx, plans, options);
   } catch (err) {
     // No single plan's failure (a quota, the configuration): every plan fails with it.
     const error = toSyncError(err);
     outcomes = plans.map((plan) => ({ plan, ok: false, error, report: { done: [], skipped: [] } }));
   }
+  if (plans.length === 1) return outcomes;
   const shared = new Map<SyncError, number>();
   for (const outcome of outcomes) {
     if (!outcome.ok) shared.set(outcome.error, (shared.get(outcome.error) ?? 0) + 1);
@@ -396,6 +391,7 @@ async function applyIsolating(
     const again = await applyIsolating(
       loaded,
       part.map((i) => plans[i]!),
+      options,
     );
     for (const [j, i] of part.entries()) {
       const outcome = again[j];
@@ -403,18 +399,6 @@ async function applyIsolating(
     }
   }
   return outcomes;
-}
-
-async function applyOne(
-  loaded: LoadedConnector,
-  plan: Plan,
-  options?: ApplyOptions,
-): Promise<BulkApplyOutcome> {
-  try {
-    return { plan, ok: true, report: await loaded.definition.apply(loaded.ctx, plan, options) };
-  } catch (err) {
-    return { plan, ok: false, error: toSyncError(err), report: { done: [], skipped: [] } };
-  }
 }
 
 function ok(result: SyncResult): BatchItemResult {

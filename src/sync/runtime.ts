@@ -75,7 +75,7 @@ export async function createConnectorRuntime(deps: {
       },
     };
     const lane = laneSettings(
-      { lane: manifest.lane, bulk: definition.applyMany !== undefined },
+      { lane: manifest.lane, batchSize: definition.batchSize },
       deps.config.worker,
       id,
     );

@@ -23,9 +23,10 @@ export type WorkerConfig = AppConfig['worker'];
  * Leases are renewed while a job runs (or waits in its lane), so a crashed worker's jobs are taken
  * over once their lease runs out.
  *
- * Bulk: a connector with `applyMany` runs its jobs in batches of up to `BATCH_JOBS` (100)
- * (`syncBatch`: one batch read, plans, one batch apply); a batch takes one of its lane's slots.
- * Each job of a batch keeps its own result: one failing is retried or dead on its own.
+ * Batches: a connector whose `batchSize` is above 1 (HubSpot: 100) runs its jobs in batches of up
+ * to that many (`syncBatch`: one read, plans, one apply); a batch takes one of its lane's slots.
+ * Any other connector's unit is one job, the same path as a batch of one. Each job of a batch
+ * keeps its own result: one failing is retried or dead on its own.
  */
 export class Worker {
   readonly owner = `worker-${randomUUID()}`;
@@ -165,7 +166,7 @@ export class Worker {
   }
 
   /**
-   * Runs a lane's unit of work, one job or a batch of a bulk connector's jobs, as one `syncBatch`
+   * Runs a lane's unit of work, one job or a batch of a batching connector's jobs, as one `syncBatch`
    * (one job is a batch of one). Quick retries re-run only the jobs that failed transiently, as a
    * smaller batch; every job then ends on its own result, after queuing its follow-up if it asked
    * for one.

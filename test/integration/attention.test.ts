@@ -6,6 +6,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { applyEach, readEach } from '../../src/connector/each.ts';
 import { defineConnector, type PlannedOp } from '../../src/connector/types.ts';
 import { SyncError } from '../../src/errors.ts';
 import { parseEnvelope } from '../../src/growrk/envelope.ts';
@@ -40,11 +41,12 @@ function runtimeOf(logger: pino.Logger, failWith: SyncError | null): ConnectorRu
   const definition = defineConnector<unknown, unknown, { id: string }>({
     id: 'fake',
     kinds: () => ['employee'],
+    batchSize: 1,
     connect: () => null,
-    read: async () => {
+    read: readEach(async () => {
       if (failWith) throw failWith;
       return { id: 'u1' };
-    },
+    }),
     plan: ({ desired }) => ({
       connector: 'fake',
       kind: 'employee',
@@ -53,7 +55,7 @@ function runtimeOf(logger: pino.Logger, failWith: SyncError | null): ConnectorRu
       ops: [suspend],
       notes: [],
     }),
-    apply: async () => ({ done: ['suspend'], skipped: [] }),
+    apply: applyEach(async () => ({ done: ['suspend'], skipped: [] })),
     list: async function* () {},
     keysOfActual: () => [],
     keysOfDesired: () => [],

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTOR_IDS, type ConnectorId, effectOf, manifestOf } from '../../src/connector/registry.ts';
+import { entityKey } from '../../src/connector/types.ts';
+import type { EntitySnapshot } from '../../src/core/projection.ts';
 import { isSyncError } from '../../src/errors.ts';
 import { ENTITY_KINDS } from '../../src/growrk/types.ts';
 import type { SqliteStore } from '../../src/store/sqlite/store.ts';
@@ -92,6 +94,9 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
   let loaded: LoadedConnector;
   const dir = mkdtempSync(join(tmpdir(), 'gs-contract-'));
   const writesSince = (n: number) => target.writes().filter((c) => c.seq > n);
+  /** One entity read as a batch of one. */
+  const readOne = async (desired: EntitySnapshot) =>
+    (await loaded.definition.read(loaded.ctx, [desired])).get(entityKey(desired.kind, desired.id)) ?? null;
   /** Every op kind a plan made in this suite (the sync of the fixtures, and plans from scratch). */
   const planned = new Set<string>();
 
@@ -168,7 +173,7 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
   it('plans purely: the same input gives the same plan and is not modified', async () => {
     for (const kind of loaded.definition.kinds(loaded.ctx.config)) {
       for (const desired of await store.listEntities(kind, { limit: 100 })) {
-        const actual = await loaded.definition.read(loaded.ctx, desired);
+        const actual = await readOne(desired);
         const frozen = structuredClone({ desired, actual });
         const a = loaded.definition.plan({ desired, actual, config: loaded.ctx.config });
         const b = loaded.definition.plan({ desired, actual, config: loaded.ctx.config });
@@ -192,6 +197,27 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
     const declared = Object.keys(manifestOf(id).ops);
     expect([...planned].filter((type) => !declared.includes(type))).toEqual([]);
     for (const type of planned) expect(() => effectOf(id, type)).not.toThrow();
+  });
+
+  it('reads many entities at once as it reads each alone: the same plans (one entity is a batch of one)', async () => {
+    const desired: EntitySnapshot[] = [];
+    for (const kind of loaded.definition.kinds(loaded.ctx.config))
+      desired.push(...(await store.listEntities(kind, { limit: 100 })));
+    expect(desired.length).toBeGreaterThan(1);
+    const before = target.calls().length;
+    const many = await loaded.definition.read(loaded.ctx, desired);
+    expect(writesSince(before)).toEqual([]);
+    expect([...many.keys()].sort()).toEqual(desired.map((d) => entityKey(d.kind, d.id)).sort());
+    const config = loaded.ctx.config;
+    for (const one of desired) {
+      const together = loaded.definition.plan({
+        desired: one,
+        actual: many.get(entityKey(one.kind, one.id)) ?? null,
+        config,
+      });
+      const alone = loaded.definition.plan({ desired: one, actual: await readOne(one), config });
+      expect(together, `${one.kind}:${one.id}`).toEqual(alone);
+    }
   });
 
   it('lists what it synced under the keys planning looks for', async () => {
@@ -218,7 +244,7 @@ describe.each(CONNECTOR_IDS)('connector contract: %s', (id) => {
       const [desired] = await store.listEntities(kind, { limit: 1 });
       let caught: unknown;
       try {
-        await loaded.definition.read(loaded.ctx, desired!);
+        await readOne(desired!);
       } catch (err) {
         caught = err;
       }

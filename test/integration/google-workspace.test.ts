@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApplyReport, Plan } from '../../src/connector/types.ts';
+import { type ApplyReport, entityKey, type Plan } from '../../src/connector/types.ts';
 import { isSyncError } from '../../src/errors.ts';
 import type { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { syncEntity } from '../../src/sync/engine.ts';
@@ -86,10 +86,16 @@ async function harness(env: Record<string, string> = {}): Promise<Harness> {
     async plan(entityId = EMPLOYEE) {
       const desired = await store.getEntity('employee', entityId);
       if (!desired) throw new Error(`no snapshot for ${entityId}`);
-      const actual = await definition.read(ctx, desired);
+      const actual = (await definition.read(ctx, [desired])).get(entityKey('employee', entityId)) ?? null;
       return definition.plan({ desired, actual, config: ctx.config });
     },
-    apply: (plan) => definition.apply(ctx, plan),
+    // One plan is a batch of one; its failure is thrown, as the engine would see it.
+    async apply(plan) {
+      const [outcome] = await definition.apply(ctx, [plan]);
+      if (!outcome) throw new Error('apply gave no outcome');
+      if (!outcome.ok) throw outcome.error;
+      return outcome.report;
+    },
     state: (key) => ctx.state.get(key),
   };
 }

@@ -5,11 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHubSpotClient } from '../../connectors/hubspot/client.ts';
-import { applyMany, type BulkOutcome } from '../../connectors/hubspot/index.ts';
 import type { HubSpotActual } from '../../connectors/hubspot/model.ts';
 import { type HubSpotPlan, planEntity } from '../../connectors/hubspot/plan.ts';
 import type { AppConfig } from '../../src/config/types.ts';
-import type { ConnectorContext } from '../../src/connector/types.ts';
+import type { ApplyOutcome, ConnectorContext } from '../../src/connector/types.ts';
 import { isSyncError } from '../../src/errors.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import type { SqliteStore } from '../../src/store/sqlite/store.ts';
@@ -17,6 +16,7 @@ import { type EngineConfig, type SyncResult, syncEntity } from '../../src/sync/e
 import { createRateLimiter } from '../../src/sync/rate-limiter.ts';
 import type { LoadedConnector } from '../../src/sync/runtime.ts';
 import { ALL_SCOPES, type HubSpotEmulator, startHubSpotEmulator } from '../fakes/hubspot/index.ts';
+import { isWriteCall } from '../fakes/shared/recorder.ts';
 import { openConnectorWorld } from '../helpers/connector-world.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
@@ -69,7 +69,13 @@ async function harness(emu: HubSpotEmulator, env: Record<string, string> = {}): 
  * Every successful non-GET call since `from`, by operation name: the writes, and the batch reads
  * and searches HubSpot takes as POSTs (so a test sees the whole order of a bulk path).
  */
+/** The calls since `from` that changed something (batch reads are POSTs, but read). */
 function writesSince(emu: HubSpotEmulator, from: number): string[] {
+  return emu.recorder.calls.filter((c) => c.seq > from && isWriteCall(c)).map((c) => c.operation);
+}
+
+/** Every POST, PATCH, PUT and DELETE since `from` (batch reads included), in order. */
+function postsSince(emu: HubSpotEmulator, from: number): string[] {
   return emu.recorder.calls
     .filter((c) => c.seq > from && c.method !== 'GET' && c.status >= 200 && c.status < 300)
     .map((c) => c.operation);
@@ -259,7 +265,7 @@ describe('HubSpot connector against the emulator', () => {
       expect(isSyncError(error) ? error.retryAfterMs : undefined).toBe(7000);
     });
 
-    it('the bulk path upserts 250 assets in 3 batch calls', async () => {
+    it('apply upserts 250 assets in 3 batch calls', async () => {
       const ctx = h.loaded.ctx as ConnectorContext;
       const plans: HubSpotPlan[] = [];
       for (let i = 0; i < 250; i += 1) {
@@ -273,7 +279,7 @@ describe('HubSpot connector against the emulator', () => {
         plans.push(planEntity({ desired, actual: null, config: h.config.hubspot }));
       }
       const before = lastSeq(emu);
-      const outcomes: BulkOutcome[] = await applyMany(ctx as Parameters<typeof applyMany>[0], plans);
+      const outcomes: ApplyOutcome[] = await h.loaded.definition.apply(ctx, plans);
       expect(outcomes.filter((o) => !o.ok)).toEqual([]);
       expect(writesSince(emu, before)).toEqual([
         'crm.objects.batch.upsert',
@@ -290,7 +296,7 @@ describe('HubSpot connector against the emulator', () => {
       expect(listed).toBe(250);
     });
 
-    it('the bulk path resolves, adopts and creates contacts in batches and associates assets in one call', async () => {
+    it('apply resolves, adopts and creates contacts in batches and associates assets in one call', async () => {
       const contacts = emu.state.findType('contacts');
       if (!contacts) throw new Error('no contact type');
       // Ana exists in HubSpot by e-mail only; John has no contact yet.
@@ -312,9 +318,9 @@ describe('HubSpot connector against the emulator', () => {
         plans.push(planEntity({ desired, actual: null, config: h.config.hubspot }));
       }
       const before = lastSeq(emu);
-      const outcomes = await applyMany(h.loaded.ctx as Parameters<typeof applyMany>[0], plans);
+      const outcomes = await h.loaded.definition.apply(h.loaded.ctx, plans);
       expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
-      expect(writesSince(emu, before)).toEqual([
+      expect(postsSince(emu, before)).toEqual([
         'crm.objects.batch.upsert',
         'crm.objects.batch.read',
         'crm.objects.batch.read',

@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_JOBS, laneSettings } from '../../src/sync/lane-settings.ts';
+import { laneSettings } from '../../src/sync/lane-settings.ts';
+
+/** A batching connector's batch size (HubSpot's). */
+const BATCH_JOBS = 100;
 
 describe('lane settings', () => {
   const worker = { concurrency: 16, lanes: {} };
 
   it('defaults: WORKER_CONCURRENCY slots and as many jobs in flight; a bulk lane gathers one batch more', () => {
-    expect(laneSettings({ bulk: false }, worker, 'dir')).toEqual({
+    expect(laneSettings({ batchSize: 1 }, worker, 'dir')).toEqual({
       concurrency: 16,
       inFlight: 16,
       batchSize: 1,
     });
-    expect(laneSettings({ bulk: true, lane: { concurrency: 2 } }, worker, 'crm')).toEqual({
+    expect(laneSettings({ batchSize: BATCH_JOBS, lane: { concurrency: 2 } }, worker, 'crm')).toEqual({
       concurrency: 2,
       inFlight: 3 * BATCH_JOBS,
       batchSize: BATCH_JOBS,
@@ -19,19 +22,22 @@ describe('lane settings', () => {
 
   it('WORKER_LANES over what the manifest declares over the defaults', () => {
     const lanes = { crm: { inFlight: 500 }, dir: { concurrency: 4 } };
-    expect(laneSettings({ bulk: true, lane: { concurrency: 2 } }, { ...worker, lanes }, 'crm')).toEqual({
+    expect(
+      laneSettings({ batchSize: BATCH_JOBS, lane: { concurrency: 2 } }, { ...worker, lanes }, 'crm'),
+    ).toEqual({
       concurrency: 2,
       inFlight: 500,
       batchSize: BATCH_JOBS,
     });
-    expect(laneSettings({ bulk: false, lane: { concurrency: 8 } }, { ...worker, lanes }, 'dir')).toEqual({
+    expect(laneSettings({ batchSize: 1, lane: { concurrency: 8 } }, { ...worker, lanes }, 'dir')).toEqual({
       concurrency: 4,
       inFlight: 4,
       batchSize: 1,
     });
     // A bulk lane always holds at least one batch.
     expect(
-      laneSettings({ bulk: true }, { ...worker, lanes: { crm: { inFlight: 10 } } }, 'crm').inFlight,
+      laneSettings({ batchSize: BATCH_JOBS }, { ...worker, lanes: { crm: { inFlight: 10 } } }, 'crm')
+        .inFlight,
     ).toBe(BATCH_JOBS);
   });
 });

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { applyEach } from '../../src/connector/each.ts';
 import { defineConnector } from '../../src/connector/types.ts';
 import { SyncError } from '../../src/errors.ts';
 import { createMetrics } from '../../src/metrics.ts';
@@ -15,6 +16,7 @@ function flakyRuntime(clock: { t: number }, step: number, reads: { n: number }):
   const definition = defineConnector<unknown, unknown, null>({
     id: 'flaky',
     kinds: () => ['employee'],
+    batchSize: 1,
     connect: () => null,
     read: async () => {
       reads.n += 1;
@@ -29,7 +31,7 @@ function flakyRuntime(clock: { t: number }, step: number, reads: { n: number }):
       ops: [],
       notes: [],
     }),
-    apply: async () => ({ done: [], skipped: [] }),
+    apply: applyEach(async () => ({ done: [], skipped: [] })),
     list: async function* () {},
     keysOfActual: () => [],
     keysOfDesired: () => [],
