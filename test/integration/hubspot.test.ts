@@ -254,6 +254,29 @@ describe('HubSpot connector against the emulator', () => {
       expect(writesSince(emu, before)).toEqual([]);
     });
 
+    it('a linked contact HubSpot no longer has is forgotten, made again and associated in the same sync', async () => {
+      await h.ingest('employee.created');
+      await h.sync('employee', 'emp-12345');
+      const contacts = emu.state.findType('contacts');
+      const stale = contactsOf(emu)[0];
+      if (!contacts || !stale) throw new Error('no contact');
+      expect(await h.loaded.ctx.state.get('contact:emp-12345')).toBe(stale.id);
+      emu.state.archive(contacts, stale);
+
+      await h.ingest('product.assigned');
+      const assigned = await h.sync('product', 'prod-777');
+      expect(assigned.result).toBe('succeeded');
+      const [fresh] = contactsOf(emu);
+      expect(fresh?.id).toBeDefined();
+      expect(fresh?.id).not.toBe(stale.id);
+      expect(fresh?.properties.get('growrk_employee_id')).toBe('emp-12345');
+      expect(associatedContacts(emu, assetsOf(emu)[0]?.id ?? '')).toEqual([fresh?.id]);
+      expect(await h.loaded.ctx.state.get('contact:emp-12345')).toBe(fresh?.id);
+      const before = lastSeq(emu);
+      expect((await h.sync('product', 'prod-777')).result).toBe('skipped');
+      expect(writesSince(emu, before)).toEqual([]);
+    });
+
     it('a 429 from HubSpot becomes VENDOR_RATE_LIMITED with the advised retryAfterMs', async () => {
       await h.ingest('product.created');
       emu.faults.add({ kind: 'rate-limit', count: 1, retryAfterSeconds: 7, path: '/crm/v3/objects/' });
