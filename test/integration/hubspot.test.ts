@@ -258,7 +258,7 @@ describe('HubSpot connector against the emulator', () => {
       await h.ingest('employee.created');
       await h.sync('employee', 'emp-12345');
       const contacts = emu.state.findType('contacts');
-      const stale = contactsOf(emu)[0];
+      const stale = contacts ? emu.state.list(contacts)[0] : undefined;
       if (!contacts || !stale) throw new Error('no contact');
       expect(await h.loaded.ctx.state.get('contact:emp-12345')).toBe(stale.id);
       emu.state.archive(contacts, stale);
