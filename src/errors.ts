@@ -59,6 +59,12 @@ export const ERROR_CATALOGUE = {
       'The receiver holds as many unverified body bytes as it allows (WEBHOOK_UNVERIFIED_BYTES); retry after the Retry-After pause.',
   },
   STORE_UNAVAILABLE: { status: 503, retryable: true, summary: 'The store cannot be reached or written.' },
+  PROJECTION_FAILED: {
+    status: 500,
+    retryable: false,
+    summary:
+      'An acknowledged event could not be projected (our bug, not the payload): it is kept with this error, projects nothing, and the rest of the inbox goes on.',
+  },
   NOT_FOUND: { status: 404, retryable: false, summary: 'No such resource.' },
   UNAUTHORIZED: { status: 401, retryable: false, summary: 'Missing or wrong bearer token.' },
   TOO_MANY_ATTEMPTS: {

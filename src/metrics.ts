@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Store } from './store/types.ts';
+import type { ProjectionBacklog, Store } from './store/types.ts';
 
 /** The service's Prometheus metrics, on a registry of its own (one per app, so tests do not collide). */
 export interface Metrics {
@@ -90,6 +90,34 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
           this.reset();
           for (const c of counts)
             if (c.state === state) this.set({ connector: c.connector, kind: c.kind }, c.count);
+        },
+      });
+    }
+    // The projection behind the acknowledgement (SQLite): how far it is behind, and whether its
+    // last background slice failed (1) — it is retried, nothing is lost, but it needs a look.
+    for (const [name, help, read] of [
+      [
+        'growrk_projection_backlog_events',
+        'Acknowledged events whose projection and job fan-out have not run yet.',
+        (b: ProjectionBacklog) => b.events,
+      ],
+      [
+        'growrk_projection_backlog_age_seconds',
+        'How long the oldest acknowledged, unprojected event has waited (0 when none waits).',
+        (b: ProjectionBacklog) => b.oldestMs / 1000,
+      ],
+      [
+        'growrk_projection_failing',
+        "1 while the projection's last background slice failed (it is retried every second).",
+        (b: ProjectionBacklog) => (b.lastError === null ? 0 : 1),
+      ],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          this.set(read(await store.projectionBacklog()));
         },
       });
     }

@@ -5,6 +5,8 @@
  * known in full (`needsSync`) gets one job per connector that syncs its kind, at the snapshot's
  * claim priority.
  */
+import { SyncError } from '../errors.ts';
+import { parseEnvelope } from '../growrk/envelope.ts';
 import { type EntityKind, entityKey } from '../growrk/types.ts';
 import type { OutcomeInput } from '../store/types.ts';
 import { jobPriority } from './priority.ts';
@@ -29,6 +31,18 @@ export interface ProjectedEvent {
   kind: EntityKind;
   timestampMs: number;
   entities: Parameters<typeof projectionInputs>[0]['entities'];
+}
+
+/**
+ * An accepted event as the projection reads it back from its inbox row: the stored body is the
+ * envelope and the kept fields of its entities (sensitive ones already gone), so parsing it again
+ * gives the event the acknowledgement validated.
+ * @throws SyncError when the stored body is not such an event (it was stored by a bug)
+ */
+export function projectedFromStored(id: string, body: string): ProjectedEvent {
+  const event = parseEnvelope(JSON.parse(body), []);
+  if (event.kind === null) throw new SyncError('PROJECTION_FAILED', `event ${id} has no entity family`);
+  return { ...event, id, kind: event.kind };
 }
 
 /** A sync job the event causes (the stores' JobRequest, with the event's id). */

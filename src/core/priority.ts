@@ -1,3 +1,4 @@
+import type { GrowrkEntity } from '../growrk/types.ts';
 import { type EntitySnapshot, isOffboarded } from './projection.ts';
 
 /**
@@ -20,4 +21,14 @@ export function jobPriority(snapshot: EntitySnapshot): number {
   return snapshot.kind === 'employee' && isOffboarded(snapshot)
     ? JOB_PRIORITY.destructive
     : JOB_PRIORITY.normal;
+}
+
+/**
+ * Whether an acknowledged event is projected ahead of others waiting (its jobs are destructive):
+ * an employee event that offboards someone. Projection is order-independent (last writer wins by
+ * GroWrk time, offboarding sticky), so projecting it early changes nothing but how soon it acts.
+ */
+export function isUrgentEvent(event: { type: string; entities: readonly GrowrkEntity[] }): boolean {
+  if (!event.type.startsWith('employee.')) return false;
+  return event.entities.some((data) => isOffboarded({ data, eventType: event.type }));
 }

@@ -53,8 +53,16 @@ export interface IngestResult {
   id: string;
   duplicate: boolean;
   status: EventStatus;
-  /** Sync jobs created or coalesced. */
-  jobs: number;
+}
+
+/** The projection still to run behind acknowledged events ({@link Store.projectionBacklog}). */
+export interface ProjectionBacklog {
+  /** Acknowledged events not projected yet. */
+  events: number;
+  /** Milliseconds the oldest of them has waited, or 0. */
+  oldestMs: number;
+  /** The last failure of a background projection (it is retried), or null. */
+  lastError: string | null;
 }
 
 export type JobState = 'pending' | 'running' | 'done' | 'dead';
@@ -285,11 +293,15 @@ export interface Store {
 
   // --- inbox and projection ------------------------------------------------------------
   /**
-   * Stores one signed event, atomically with its projection and the sync jobs it causes. Resolves
-   * only once durable. A body seen before (same `bodyHash`) changes nothing and answers the first
-   * event's id with `duplicate: true`.
+   * Stores one signed event. Resolves only once its inbox row is durable. A body seen before (same
+   * `bodyHash`) changes nothing and answers the first event's id with `duplicate: true`. Its
+   * projection and the sync jobs it causes follow from the durable row: in the same commit
+   * (PostgreSQL) or behind it (SQLite, see `projectionBacklog`), never lost, and always before any
+   * read of this store sees the projection, its jobs or its ledger (read-your-writes).
    */
   ingest(input: IngestInput): Promise<IngestResult>;
+  /** Acknowledged events whose projection is still to run (always empty where it runs in the ack). */
+  projectionBacklog(): Promise<ProjectionBacklog>;
   getEvent(id: string): Promise<StoredEvent | null>;
   /** Events newest first. */
   listEvents(filter?: EventFilter): Promise<StoredEvent[]>;

@@ -75,7 +75,13 @@ async function setup(step: number, renewFails: boolean) {
       companyId: '1',
       entities: [{ id: 'emp-1' }],
     },
-    body: '{}',
+    // What the projection reads back: the stored body is the event.
+    body: JSON.stringify({
+      event: 'employee.updated',
+      timestamp: '2024-01-01T00:00:00.000Z',
+      companyId: '1',
+      employees: [{ id: 'emp-1' }],
+    }),
     jobConnectors: { employee: ['flaky'] },
   });
   if (renewFails) store.renewLeases = async () => Promise.reject(new Error('database unreachable'));

@@ -34,6 +34,7 @@ import type {
   JobState,
   Outcome,
   OutcomeInput,
+  ProjectionBacklog,
   ReplayTarget,
   Run,
   RunItem,
@@ -315,14 +316,19 @@ export class PostgresStore implements Store {
     return this.op(() => this.ingests.run(input));
   }
 
+  /** PostgreSQL projects in the acknowledgement's own commit: nothing is ever behind. */
+  async projectionBacklog(): Promise<ProjectionBacklog> {
+    return { events: 0, oldestMs: 0, lastError: null };
+  }
+
   /**
    * One batch of ingests, in arrival order, in one transaction (re-run whole after a deadlock or
    * serialization failure). Wakes job listeners once it has committed.
    */
   private async ingestBatch(inputs: readonly IngestInput[]): Promise<Array<ItemResult<IngestResult>>> {
-    const results = await this.tx((c) => this.ingestBatchIn(c, inputs));
-    if (results.some((r) => r.jobs > 0)) this.wake();
-    return results.map((value) => ({ ok: true, value }));
+    const { answers, jobs } = await this.tx((c) => this.ingestBatchIn(c, inputs));
+    if (jobs > 0) this.wake();
+    return answers.map((value) => ({ ok: true, value }));
   }
 
   /**
@@ -330,7 +336,10 @@ export class PostgresStore implements Store {
    * bodies deduplicated by one insert, the touched entities locked and read once, projected in
    * memory event by event, then written with one upsert each for entities and jobs.
    */
-  private async ingestBatchIn(c: Queryable, inputs: readonly IngestInput[]): Promise<IngestResult[]> {
+  private async ingestBatchIn(
+    c: Queryable,
+    inputs: readonly IngestInput[],
+  ): Promise<{ answers: IngestResult[]; jobs: number }> {
     // The first item of each body hash is inserted; later ones in this batch are its duplicates.
     const firstOfHash = new Map<string, number>();
     const fresh: number[] = [];
@@ -476,19 +485,22 @@ export class PostgresStore implements Store {
 
     // Answers in arrival order; a later copy of a body answers as the first one did.
     const answers = new Map<number, IngestResult>();
-    return inputs.map((input, i) => {
+    let jobs = 0;
+    const list = inputs.map((input, i) => {
       const first = firstOfHash.get(input.bodyHash)!;
       if (first !== i) {
         const original = answers.get(first)!;
-        return { id: original.id, duplicate: true, status: original.status, jobs: 0 };
+        return { id: original.id, duplicate: true, status: original.status };
       }
       const seen = earlier.get(input.bodyHash);
       const answer: IngestResult = seen
-        ? { id: seen.id, duplicate: true, status: seen.status, jobs: 0 }
-        : { id: input.id, duplicate: false, status: input.status, jobs: jobsOf.get(i) ?? 0 };
+        ? { id: seen.id, duplicate: true, status: seen.status }
+        : { id: input.id, duplicate: false, status: input.status };
+      if (!seen) jobs += jobsOf.get(i) ?? 0;
       answers.set(i, answer);
       return answer;
     });
+    return { answers: list, jobs };
   }
 
   /**

@@ -28,6 +28,11 @@ export class GroupCommitter {
     this.walSync = walSync;
   }
 
+  /** Whether work is queued for the next shared transaction. */
+  busy(): boolean {
+    return this.queue.length > 0 || this.scheduled;
+  }
+
   /** Queues `work` to run inside the next shared transaction. */
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -240,4 +240,17 @@ CREATE TABLE run_lists (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'projection behind the acknowledgement',
+    // A webhook is acknowledged once its inbox row is durable; its projection and job fan-out run
+    // behind, in batches. `projection` holds what that needs (the job connectors and clock skew
+    // of the acknowledgement) until the row is projected, then NULL; `urgent` rows (offboardings)
+    // are projected first. Rows stored before this version were projected in their own commit.
+    sql: `
+ALTER TABLE inbox ADD COLUMN projection TEXT;
+ALTER TABLE inbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX inbox_unprojected ON inbox(urgent DESC) WHERE projection IS NOT NULL;
+`,
+  },
 ];

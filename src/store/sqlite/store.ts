@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { entitiesTouched, type ProjectedEvent, projectEvent } from '../../core/fan-out.ts';
+import { entitiesTouched, projectEvent, projectedFromStored } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
-import { jobPriority } from '../../core/priority.ts';
+import { isUrgentEvent, jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
@@ -35,6 +35,7 @@ import type {
   JobState,
   Outcome,
   OutcomeInput,
+  ProjectionBacklog,
   ReplayTarget,
   Run,
   RunItem,
@@ -46,11 +47,15 @@ import type {
   Store,
   StoredEvent,
 } from '../types.ts';
+import { Behind, type BehindLimits } from './behind.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { WalSync } from './wal-sync.ts';
 
 type Row = Record<string, unknown>;
+
+/** Events projected per statement batch when a read catches the projection up. */
+const FRESH_SLICE = 512;
 
 /** Options for {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -58,6 +63,8 @@ export interface SqliteStoreOptions {
   path: string;
   /** Milliseconds to wait for another process's write lock. Default 5000. */
   busyTimeoutMs?: number;
+  /** When the projection behind the acknowledgement runs (default {@link DEFAULT_BEHIND_LIMITS}). */
+  behind?: BehindLimits;
 }
 
 /**
@@ -73,6 +80,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, StatementSync>();
   private jobsReady = false;
   private readonly walSync: WalSync | null;
+  private readonly behind: Behind;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -87,9 +95,15 @@ export class SqliteStore implements Store {
     this.walSync = onDisk ? new WalSync(options.path) : null;
     this.db.exec('PRAGMA foreign_keys = ON');
     this.committer = new GroupCommitter(this.db, () => this.afterCommit(), this.walSync);
+    this.behind = new Behind({
+      project: (limit) => this.projectBehind(limit),
+      busy: () => this.committer.busy(),
+      limits: options.behind,
+    });
   }
 
   private afterCommit(): void {
+    this.behind.wake();
     if (!this.jobsReady) return;
     this.jobsReady = false;
     for (const listener of this.listeners) listener();
@@ -141,7 +155,29 @@ export class SqliteStore implements Store {
         throw err;
       }
     }
+    const waiting = this.db
+      .prepare('SELECT count(*) AS n, coalesce(sum(urgent), 0) AS u FROM inbox WHERE projection IS NOT NULL')
+      .get() as Row;
+    this.behind.restore(Number(waiting.n), Number(waiting.u));
     return { applied };
+  }
+
+  async projectionBacklog(): Promise<ProjectionBacklog> {
+    return this.behind.backlog();
+  }
+
+  /** One background slice of the projection, in its own commit. */
+  private projectBehind(limit: number): void {
+    if (this.closed) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.projectSlice(limit);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    this.afterCommit();
   }
 
   async ready(): Promise<boolean> {
@@ -157,7 +193,11 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.behind.stop();
     await this.committer.drain();
+    // A clean stop leaves nothing behind: what this connection acknowledged is projected now (a
+    // process that is killed leaves it to the next start, which finds the rows).
+    this.fresh();
     this.closed = true;
     this.walSync?.close();
     this.db.close();
@@ -166,24 +206,22 @@ export class SqliteStore implements Store {
   // --- inbox and projection ---------------------------------------------------------
 
   ingest(input: IngestInput): Promise<IngestResult> {
-    return this.committer.run(() => this.ingestNow(input));
+    return this.committer.run(() => this.appendNow(input));
   }
 
-  private ingestNow(input: IngestInput): IngestResult {
-    const existing = this.get('SELECT id, status FROM inbox WHERE body_hash = ?', input.bodyHash);
-    if (existing) {
-      return {
-        id: String(existing.id),
-        duplicate: true,
-        status: existing.status as IngestResult['status'],
-        jobs: 0,
-      };
-    }
+  /**
+   * The acknowledgement's only write: the inbox row (a body seen before answers as a duplicate of
+   * its first row). An accepted event of a known family keeps what its projection needs in
+   * `projection`; {@link projectBehind} projects it after the commit, in batches.
+   */
+  private appendNow(input: IngestInput): IngestResult {
     const event = input.event;
+    const projects = input.status === 'accepted' && event !== null && event.kind !== null;
     const keys = event?.kind ? event.entities.map((e) => entityKey(event.kind!, e.id)) : [];
-    this.run(
-      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    const inserted = this.stmt(
+      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys, projection, urgent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (body_hash) DO NOTHING`,
+    ).run(
       input.id,
       input.bodyHash,
       event?.type ?? input.type ?? null,
@@ -195,27 +233,142 @@ export class SqliteStore implements Store {
       input.error?.message ?? null,
       input.body,
       JSON.stringify(keys),
+      projects ? this.projectionSettings(input) : null,
+      projects && isUrgentEvent(event) ? 1 : 0,
     );
-    let jobs = 0;
-    if (input.status === 'accepted' && event?.kind) {
-      const projected: ProjectedEvent = { ...event, id: input.id, kind: event.kind };
-      const current = new Map<string, EntitySnapshot>();
-      for (const t of entitiesTouched(projected)) {
-        const row = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', t.kind, t.id);
-        if (row) current.set(entityKey(t.kind, t.id), entityFromRow(row));
-      }
-      const outcome = projectEvent({
-        event: projected,
-        current,
-        jobConnectors: input.jobConnectors,
-        receivedAt: input.receivedAt,
-        clockSkewMs: input.clockSkewMs,
-      });
-      for (const snapshot of outcome.changed) this.writeEntity(snapshot);
-      this.insertOutcomes(outcome.outcomes);
-      jobs = this.enqueueNow(outcome.jobs, input.receivedAt);
+    if (Number(inserted.changes) === 0) {
+      const existing = this.stmt('SELECT id, status FROM inbox WHERE body_hash = ?').get(
+        input.bodyHash,
+      ) as Row;
+      return { id: String(existing.id), duplicate: true, status: existing.status as IngestResult['status'] };
     }
-    return { id: input.id, duplicate: false, status: input.status, jobs };
+    if (projects) this.behind.appended(isUrgentEvent(event));
+    return { id: input.id, duplicate: false, status: input.status };
+  }
+
+  /** The `projection` column's text, the same string while the settings are the same objects. */
+  private projectionSettings(input: IngestInput): string {
+    const last = this.lastSettings;
+    if (last && last.jobConnectors === input.jobConnectors && last.clockSkewMs === input.clockSkewMs)
+      return last.text;
+    const text = JSON.stringify({
+      jobConnectors: input.jobConnectors,
+      clockSkewMs: input.clockSkewMs ?? null,
+    });
+    this.lastSettings = { jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs, text };
+    return text;
+  }
+
+  private lastSettings: {
+    jobConnectors: IngestInput['jobConnectors'];
+    clockSkewMs: number | undefined;
+    text: string;
+  } | null = null;
+
+  /**
+   * Read-your-writes: every event acknowledged so far is projected before a read of the
+   * projection, its jobs or its ledger answers (in its own commit; no caller waits for its fsync,
+   * since the inbox rows it derives from are durable and a lost projection is redone from them).
+   */
+  private fresh(): void {
+    if (this.behind.pending === 0 || this.closed) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      while (this.projectSlice(FRESH_SLICE) === FRESH_SLICE);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    this.afterCommit();
+  }
+
+  /**
+   * Projects up to `limit` acknowledged events, urgent ones first, then in arrival order, inside
+   * the caller's transaction; returns how many it took. A batch that fails is projected again one
+   * event at a time, and an event that fails alone is kept with PROJECTION_FAILED (it projects
+   * nothing; the others go on).
+   */
+  private projectSlice(limit: number): number {
+    const rows = this.stmt(
+      'SELECT rowid AS seq, id, received_at, body, projection, urgent FROM inbox WHERE projection IS NOT NULL ORDER BY urgent DESC, rowid LIMIT ?',
+    ).all(limit) as Row[];
+    if (rows.length === 0) {
+      this.behind.projected(0, 0, true);
+      return 0;
+    }
+    const savepoint = this.stmt('SAVEPOINT projection');
+    const release = this.stmt('RELEASE projection');
+    const rollbackTo = this.stmt('ROLLBACK TO projection');
+    savepoint.run();
+    try {
+      this.projectRows(rows);
+      release.run();
+    } catch {
+      rollbackTo.run();
+      release.run();
+      for (const row of rows) {
+        savepoint.run();
+        try {
+          this.projectRows([row]);
+          release.run();
+        } catch (err) {
+          rollbackTo.run();
+          release.run();
+          this.stmt(
+            "UPDATE inbox SET projection = NULL, error_code = 'PROJECTION_FAILED', error_message = ? WHERE rowid = ?",
+          ).run(
+            err instanceof Error ? err.message.slice(0, 500) : String(err).slice(0, 500),
+            row.seq as number,
+          );
+        }
+      }
+    }
+    const urgent = rows.filter((row) => Number(row.urgent) === 1).length;
+    this.behind.projected(rows.length, urgent, rows.length < limit);
+    return rows.length;
+  }
+
+  /** Projects stored rows in order (the pure core function per event), then marks them projected. */
+  private projectRows(rows: readonly Row[]): void {
+    const events = rows.map((row) => ({
+      row,
+      event: projectedFromStored(String(row.id), String(row.body)),
+      settings: JSON.parse(String(row.projection)) as {
+        jobConnectors: IngestInput['jobConnectors'];
+        clockSkewMs: number | null;
+      },
+    }));
+    const current = new Map<string, EntitySnapshot>();
+    for (const { event } of events) {
+      for (const t of entitiesTouched(event)) {
+        const key = entityKey(t.kind, t.id);
+        if (current.has(key)) continue;
+        const found = this.stmt('SELECT * FROM entities WHERE kind = ? AND id = ?').get(t.kind, t.id) as
+          | Row
+          | undefined;
+        if (found) current.set(key, entityFromRow(found));
+      }
+    }
+    // `current` is updated in place, so the batch projects as one-by-one ingests would; each
+    // changed snapshot is written once, in its final state.
+    const changed = new Map<string, EntitySnapshot>();
+    const markProjected = this.stmt('UPDATE inbox SET projection = NULL WHERE rowid = ?');
+    for (const { row, event, settings } of events) {
+      const receivedAt = Number(row.received_at);
+      const outcome = projectEvent({
+        event,
+        current,
+        jobConnectors: settings.jobConnectors,
+        receivedAt,
+        clockSkewMs: settings.clockSkewMs ?? undefined,
+      });
+      for (const snapshot of outcome.changed) changed.set(entityKey(snapshot.kind, snapshot.id), snapshot);
+      this.insertOutcomes(outcome.outcomes);
+      this.enqueueNow(outcome.jobs, receivedAt);
+      markProjected.run(row.seq as number);
+    }
+    for (const snapshot of changed.values()) this.writeEntity(snapshot);
   }
 
   private writeEntity(s: EntitySnapshot): void {
@@ -235,11 +388,13 @@ export class SqliteStore implements Store {
   }
 
   async getEvent(id: string): Promise<StoredEvent | null> {
+    this.fresh();
     const row = this.get('SELECT * FROM inbox WHERE id = ?', id);
     return row ? eventFromRow(row) : null;
   }
 
   async listEvents(filter: EventFilter = {}): Promise<StoredEvent[]> {
+    this.fresh();
     const where: string[] = [];
     const params: SQLInputValue[] = [];
     if (filter.status) {
@@ -259,11 +414,13 @@ export class SqliteStore implements Store {
   }
 
   async getEntity(kind: EntityKind, id: string): Promise<EntitySnapshot | null> {
+    this.fresh();
     const row = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', kind, id);
     return row ? entityFromRow(row) : null;
   }
 
   async listEntities(kind: EntityKind, page: { afterId?: string; limit: number }): Promise<EntitySnapshot[]> {
+    this.fresh();
     return this.all(
       'SELECT * FROM entities WHERE kind = ? AND id > ? ORDER BY id LIMIT ?',
       kind,
@@ -273,6 +430,7 @@ export class SqliteStore implements Store {
   }
 
   async countEntities(kind: EntityKind): Promise<number> {
+    this.fresh();
     return Number(this.get('SELECT count(*) AS n FROM entities WHERE kind = ?', kind)?.n ?? 0);
   }
 
@@ -317,64 +475,66 @@ export class SqliteStore implements Store {
   }
 
   claimJobs(opts: ClaimRequest): Promise<Job[]> {
-    return this.committer.run(() => {
-      if (opts.limit <= 0) return [];
-      const lane = opts.connector === undefined ? '' : 'AND connector = ?';
-      const laneParams = opts.connector === undefined ? [] : [opts.connector];
-      // One lane's claim walks the partial index jobs_lane in (priority desc, run_at, id) order.
-      const candidates = this.all(
-        `SELECT * FROM jobs j WHERE state = 'pending' ${lane} AND run_at <= ?
+    return this.afterFresh(() =>
+      this.committer.run(() => {
+        if (opts.limit <= 0) return [];
+        const lane = opts.connector === undefined ? '' : 'AND connector = ?';
+        const laneParams = opts.connector === undefined ? [] : [opts.connector];
+        // One lane's claim walks the partial index jobs_lane in (priority desc, run_at, id) order.
+        const candidates = this.all(
+          `SELECT * FROM jobs j WHERE state = 'pending' ${lane} AND run_at <= ?
            AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
              AND r.kind = j.kind AND r.entity_id = j.entity_id AND r.lease_until > ?)
          ORDER BY priority DESC, run_at, id LIMIT ?`,
-        ...laneParams,
-        opts.now,
-        opts.now,
-        opts.limit,
-      );
-      // Running jobs whose worker died: the lease expired, so they run again (attempt counted).
-      const expired = this.all(
-        `SELECT * FROM jobs WHERE state = 'running' ${lane} AND lease_until <= ? ORDER BY priority DESC, run_at LIMIT ?`,
-        ...laneParams,
-        opts.now,
-        opts.limit,
-      );
-      const claimed: Job[] = [];
-      const seen = new Set<string>();
-      for (const row of [...expired, ...candidates]) {
-        const job = jobFromRow(row);
-        const key = `${job.connector}\u0000${job.kind}\u0000${job.entityId}`;
-        if (seen.has(key) || claimed.length >= opts.limit) continue;
-        seen.add(key);
-        if (job.state === 'running') {
-          // A pending sibling may exist for the same entity; the expired one goes first.
-          this.run(
-            `UPDATE jobs SET owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
-            opts.owner,
-            opts.now + opts.leaseMs,
-            opts.now,
-            job.id,
-          );
-        } else {
-          this.run(
-            `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
-            opts.owner,
-            opts.now + opts.leaseMs,
-            opts.now,
-            job.id,
-          );
+          ...laneParams,
+          opts.now,
+          opts.now,
+          opts.limit,
+        );
+        // Running jobs whose worker died: the lease expired, so they run again (attempt counted).
+        const expired = this.all(
+          `SELECT * FROM jobs WHERE state = 'running' ${lane} AND lease_until <= ? ORDER BY priority DESC, run_at LIMIT ?`,
+          ...laneParams,
+          opts.now,
+          opts.limit,
+        );
+        const claimed: Job[] = [];
+        const seen = new Set<string>();
+        for (const row of [...expired, ...candidates]) {
+          const job = jobFromRow(row);
+          const key = `${job.connector}\u0000${job.kind}\u0000${job.entityId}`;
+          if (seen.has(key) || claimed.length >= opts.limit) continue;
+          seen.add(key);
+          if (job.state === 'running') {
+            // A pending sibling may exist for the same entity; the expired one goes first.
+            this.run(
+              `UPDATE jobs SET owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+              opts.owner,
+              opts.now + opts.leaseMs,
+              opts.now,
+              job.id,
+            );
+          } else {
+            this.run(
+              `UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+              opts.owner,
+              opts.now + opts.leaseMs,
+              opts.now,
+              job.id,
+            );
+          }
+          claimed.push({
+            ...job,
+            state: 'running',
+            owner: opts.owner,
+            leaseUntil: opts.now + opts.leaseMs,
+            attempts: job.attempts + 1,
+            updatedAt: opts.now,
+          });
         }
-        claimed.push({
-          ...job,
-          state: 'running',
-          owner: opts.owner,
-          leaseUntil: opts.now + opts.leaseMs,
-          attempts: job.attempts + 1,
-          updatedAt: opts.now,
-        });
-      }
-      return claimed;
-    });
+        return claimed;
+      }),
+    );
   }
 
   renewLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
@@ -459,11 +619,13 @@ export class SqliteStore implements Store {
   }
 
   async getJob(id: string): Promise<Job | null> {
+    this.fresh();
     const row = this.get('SELECT * FROM jobs WHERE id = ?', id);
     return row ? jobFromRow(row) : null;
   }
 
   async listJobs(filter: { state?: JobState; eventId?: string; limit?: number }): Promise<Job[]> {
+    this.fresh();
     const where: string[] = [];
     const params: SQLInputValue[] = [];
     if (filter.state) {
@@ -479,6 +641,7 @@ export class SqliteStore implements Store {
   }
 
   async countJobs(): Promise<Record<JobState, number>> {
+    this.fresh();
     const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, dead: 0 };
     for (const row of this.all('SELECT state, count(*) AS n FROM jobs GROUP BY state')) {
       counts[row.state as JobState] = Number(row.n);
@@ -487,6 +650,7 @@ export class SqliteStore implements Store {
   }
 
   async nextJobAt(connector?: string): Promise<number | null> {
+    this.fresh();
     // A pending job held back by a running one of the same entity is not due at its run_at: it
     // becomes claimable when that job finishes (which wakes listeners) or its lease runs out.
     const lane = connector === undefined ? '' : 'AND connector = ?';
@@ -503,6 +667,7 @@ export class SqliteStore implements Store {
   }
 
   async countPendingByConnector(): Promise<Record<string, number>> {
+    this.fresh();
     const counts: Record<string, number> = {};
     for (const row of this.all(
       `SELECT connector, count(*) AS n FROM jobs WHERE state = 'pending' GROUP BY connector`,
@@ -518,24 +683,36 @@ export class SqliteStore implements Store {
   }
 
   replay(target: ReplayTarget, now: number): Promise<number> {
-    return this.committer.run(() => {
-      if ('deadJobs' in target) {
-        const only = target.jobIds ? new Set(target.jobIds) : null;
-        const dead = this.all(`SELECT * FROM jobs WHERE state = 'dead'`)
-          .map(jobFromRow)
-          .filter((job) => !only || only.has(job.id));
-        for (const job of dead)
-          this.run(`UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?`, now, job.id);
-        return this.enqueueNow(deadJobRequests(dead, now), now);
-      }
-      const row = this.get('SELECT * FROM inbox WHERE id = ?', target.eventId);
-      if (!row) return 0;
-      const priorityOf = (kind: EntityKind, id: string) => {
-        const entity = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', kind, id);
-        return entity ? jobPriority(entityFromRow(entity)) : 0;
-      };
-      return this.enqueueNow(replayRequests(eventFromRow(row), target.connectors, now, priorityOf), now);
-    });
+    return this.afterFresh(() =>
+      this.committer.run(() => {
+        if ('deadJobs' in target) {
+          const only = target.jobIds ? new Set(target.jobIds) : null;
+          const dead = this.all(`SELECT * FROM jobs WHERE state = 'dead'`)
+            .map(jobFromRow)
+            .filter((job) => !only || only.has(job.id));
+          for (const job of dead)
+            this.run(`UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?`, now, job.id);
+          return this.enqueueNow(deadJobRequests(dead, now), now);
+        }
+        const row = this.get('SELECT * FROM inbox WHERE id = ?', target.eventId);
+        if (!row) return 0;
+        const priorityOf = (kind: EntityKind, id: string) => {
+          const entity = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', kind, id);
+          return entity ? jobPriority(entityFromRow(entity)) : 0;
+        };
+        return this.enqueueNow(replayRequests(eventFromRow(row), target.connectors, now, priorityOf), now);
+      }),
+    );
+  }
+
+  /** Runs `work` once the projection has caught up ({@link fresh}); a failure becomes its rejection. */
+  private afterFresh<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      this.fresh();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return work();
   }
 
   // --- outcomes ---------------------------------------------------------------------
@@ -565,6 +742,7 @@ export class SqliteStore implements Store {
   }
 
   async listOutcomes(filter: { eventId?: string; connector?: string; limit?: number }): Promise<Outcome[]> {
+    this.fresh();
     const where: string[] = [];
     const params: SQLInputValue[] = [];
     if (filter.eventId) {
@@ -645,6 +823,7 @@ export class SqliteStore implements Store {
   }
 
   async listProductsOf(employeeId: string): Promise<EntitySnapshot[]> {
+    this.fresh();
     return this.all(
       "SELECT * FROM entities WHERE kind = 'product' AND json_extract(data, '$.employee.id') = ? ORDER BY id",
       employeeId,
@@ -700,6 +879,7 @@ export class SqliteStore implements Store {
   }
 
   async countAttention(): Promise<AttentionCount[]> {
+    this.fresh();
     return this.all(
       `SELECT 'held' AS state, connector, kind, count(*) AS n FROM held WHERE status = 'held' GROUP BY connector, kind
        UNION ALL SELECT 'dead' AS state, connector, kind, count(*) AS n FROM jobs WHERE state = 'dead' GROUP BY connector, kind`,

@@ -30,6 +30,7 @@ export const THREADED_METHODS = [
   'takeBudget',
   'takeCallBudget',
   'countAttention',
+  'projectionBacklog',
   'addHeld',
   'getHeld',
   'listHeld',

@@ -1,0 +1,123 @@
+import type { ProjectionBacklog } from '../types.ts';
+
+/**
+ * When the projection behind the acknowledgement runs. A webhook is answered once its inbox row is
+ * durable; projecting it (snapshots, ledger, job fan-out) is work this schedules on the store's
+ * own thread, in slices:
+ * - at once for an urgent event (an offboarding), whatever else is waiting;
+ * - when the acknowledgements pause (nothing queued for the next commit);
+ * - during a burst, once the backlog is over {@link BehindLimits.maxEvents} events or its oldest
+ *   event has waited {@link BehindLimits.maxDelayMs}: then a slice runs between commits, so the
+ *   backlog is bounded and the acknowledgements slow down instead.
+ * Reads of the projection never wait for this: the store catches up before it answers one.
+ */
+export interface BehindLimits {
+  /** Events a burst may leave unprojected before projection takes turns with acknowledgements. */
+  maxEvents: number;
+  /** How long the oldest unprojected event may wait before projection takes turns. */
+  maxDelayMs: number;
+  /** Events projected in one commit. */
+  slice: number;
+}
+
+export const DEFAULT_BEHIND_LIMITS: BehindLimits = { maxEvents: 20_000, maxDelayMs: 2_000, slice: 256 };
+
+export class Behind {
+  /** Acknowledged events not projected yet (kept exact by the store: +1 per append, -n per slice). */
+  pending = 0;
+  private urgent = 0;
+  private since: number | null = null;
+  private scheduled = false;
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private lastError: string | null = null;
+  private readonly limits: BehindLimits;
+  private readonly busy: () => boolean;
+  private readonly project: (limit: number) => void;
+  private readonly now: () => number;
+
+  /**
+   * @param project runs one slice of at most `limit` events in its own commit (throws on failure)
+   * @param busy whether acknowledgements are queued for the next commit
+   */
+  constructor(options: {
+    project: (limit: number) => void;
+    busy: () => boolean;
+    limits?: BehindLimits | undefined;
+    now?: () => number;
+  }) {
+    this.project = options.project;
+    this.busy = options.busy;
+    this.limits = options.limits ?? DEFAULT_BEHIND_LIMITS;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The store found `events` unprojected rows at start (a restart after a crash, say). */
+  restore(events: number, urgent: number): void {
+    this.pending = events;
+    this.urgent = urgent;
+    this.since = events > 0 ? this.now() : null;
+    this.wake();
+  }
+
+  /** One event was appended (not yet committed: the commit's end calls {@link wake}). */
+  appended(urgent: boolean): void {
+    this.pending += 1;
+    if (urgent) this.urgent += 1;
+    this.since ??= this.now();
+  }
+
+  /** `events` were projected, `urgent` of them urgent; `drained` when none is left. */
+  projected(events: number, urgent: number, drained: boolean): void {
+    this.pending = drained ? 0 : Math.max(0, this.pending - events);
+    this.urgent = drained ? 0 : Math.max(0, this.urgent - urgent);
+    if (this.pending === 0) this.since = null;
+  }
+
+  /** Called after every commit: schedules a slice if one is due. */
+  wake(): void {
+    if (this.scheduled || this.stopped || this.retry !== null || this.pending === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.tick());
+  }
+
+  backlog(): ProjectionBacklog {
+    return {
+      events: this.pending,
+      oldestMs: this.since === null ? 0 : Math.max(0, this.now() - this.since),
+      lastError: this.lastError,
+    };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+  }
+
+  private due(): boolean {
+    if (this.urgent > 0 || !this.busy()) return true;
+    if (this.pending >= this.limits.maxEvents) return true;
+    return this.since !== null && this.now() - this.since >= this.limits.maxDelayMs;
+  }
+
+  private tick(): void {
+    this.scheduled = false;
+    if (this.stopped || this.pending === 0 || !this.due()) return;
+    try {
+      this.project(this.limits.slice);
+      this.lastError = null;
+    } catch (err) {
+      // Nothing is lost (the rows stay unprojected, reads still catch up); the backlog and this
+      // error are reported by backlog(), and the slice is tried again in a second.
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        this.wake();
+      }, 1_000);
+      this.retry.unref();
+      return;
+    }
+    this.wake();
+  }
+}
