@@ -73,8 +73,16 @@ export type CallMessage =
       args: [Uint8Array, string | undefined, IngestSettings | null, number | null];
     };
 
-/** Worker -> main thread. */
-export type ReplyMessage =
-  | { kind: 'reply'; id: number; ok: true; value: unknown }
-  | { kind: 'reply'; id: number; ok: false; error: { name: string; message: string; code?: string } }
-  | { kind: 'jobs-ready' };
+/** One answer to a {@link CallMessage}. */
+export type Reply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { name: string; message: string; code?: string } };
+
+/**
+ * Main thread -> worker: the calls made in one turn of the main thread's event loop, in call
+ * order (one message, one wake-up of the worker, however many requests came in together).
+ */
+export type CallBatch = CallMessage[];
+
+/** Worker -> main thread: the answers ready in one turn of the worker's loop, or a wake-up for jobs. */
+export type ReplyMessage = { kind: 'replies'; replies: Reply[] } | { kind: 'jobs-ready' };

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Ingestor, type IngestSettings, outcomeToData } from '../../core/ingest.ts';
 import { SqliteStore, type SqliteStoreOptions } from './store.ts';
-import type { CallMessage, ReplyMessage } from './thread-protocol.ts';
+import type { CallBatch, CallMessage, Reply, ReplyMessage } from './thread-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('thread-worker.ts must run in a worker thread');
@@ -34,25 +34,42 @@ async function receiveWebhook(
   return outcomeToData(await ingestor.receive(raw, signature, now ?? Date.now()));
 }
 
-port.on('message', (message: CallMessage) => {
+// Answers ready in one turn of this thread's loop go back as one message.
+let replies: Reply[] = [];
+let closing = false;
+const flush = () => {
+  const batch = replies;
+  replies = [];
+  if (batch.length > 0) port.postMessage({ kind: 'replies', replies: batch } satisfies ReplyMessage);
+  if (closing) port.close();
+};
+const answer = (reply: Reply) => {
+  if (replies.length === 0) setImmediate(flush);
+  replies.push(reply);
+};
+
+port.on('message', (batch: CallBatch) => {
+  for (const message of batch) handle(message);
+});
+
+function handle(message: CallMessage): void {
   const work =
     message.method === 'receiveWebhook'
       ? receiveWebhook(...message.args)
       : (store[message.method] as (...args: unknown[]) => Promise<unknown>).apply(store, message.args);
   work.then(
     (value) => {
-      port.postMessage({ kind: 'reply', id: message.id, ok: true, value } satisfies ReplyMessage);
-      if (message.method === 'close') port.close();
+      answer({ id: message.id, ok: true, value });
+      if (message.method === 'close') closing = true;
     },
     (err: unknown) => {
       const error = err instanceof Error ? err : new Error(String(err));
       const code = (error as { code?: unknown }).code;
-      port.postMessage({
-        kind: 'reply',
+      answer({
         id: message.id,
         ok: false,
         error: { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) },
-      } satisfies ReplyMessage);
+      });
     },
   );
-});
+}

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { IngestingStore, IngestOutcomeData, IngestSettings } from '../../core/ingest.ts';
 import type { SqliteStoreOptions } from './store.ts';
-import { type CallMessage, type ReplyMessage, THREADED_METHODS } from './thread-protocol.ts';
+import { type CallBatch, type CallMessage, type ReplyMessage, THREADED_METHODS } from './thread-protocol.ts';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -26,18 +26,17 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
       for (const listener of listeners) listener();
       return;
     }
-    const waiter = pending.get(message.id);
-    if (!waiter) return;
-    pending.delete(message.id);
+    for (const reply of message.replies) {
+      const waiter = pending.get(reply.id);
+      if (!waiter) continue;
+      pending.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply.value);
+      else
+        waiter.reject(
+          Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }),
+        );
+    }
     if (pending.size === 0) worker.unref();
-    if (message.ok) waiter.resolve(message.value);
-    else
-      waiter.reject(
-        Object.assign(new Error(message.error.message), {
-          name: message.error.name,
-          code: message.error.code,
-        }),
-      );
   });
   const failAll = (err: Error) => {
     failure = err;
@@ -48,6 +47,16 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
   worker.on('exit', (code) => failAll(new Error(`the SQLite store thread exited (code ${code})`)));
   worker.unref();
 
+  // Calls made in one turn of this thread's loop go over as one message (see CallBatch).
+  let outbox: CallMessage[] = [];
+  let outboxTransfer: ArrayBuffer[] = [];
+  const send = () => {
+    const batch = outbox;
+    const transfer = outboxTransfer;
+    outbox = [];
+    outboxTransfer = [];
+    if (batch.length > 0 && !failure) worker.postMessage(batch satisfies CallBatch, transfer);
+  };
   const call = (
     method: CallMessage['method'],
     args: CallMessage['args'],
@@ -59,7 +68,9 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
       // Referenced only while calls are in flight: an idle store never keeps a process alive.
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, method, args } as CallMessage, transfer);
+      if (outbox.length === 0) setImmediate(send);
+      outbox.push({ id, method, args } as CallMessage);
+      outboxTransfer.push(...transfer);
     });
   };
 
