@@ -168,13 +168,17 @@ export class Ingestor implements WebhookReceiver {
   async accept(raw: Uint8Array, receivedAt = this.now()): Promise<IngestOutcome> {
     const bodyHash = createHash('sha256').update(raw).digest('hex');
     let json: unknown;
+    let kept: Record<string, unknown> | null = null;
     let event: ParsedEvent;
     try {
       json = parseJsonText(raw);
       checkPayloadLimits(json, this.options.limits ?? DEFAULT_PAYLOAD_LIMITS);
-      event = this.keepAllowed(parseEnvelope(json, this.options.dropFields));
+      // One filtered copy is both what is stored and the event validated and projected (the
+      // projection behind the acknowledgement parses the stored copy again: the same event).
+      kept = this.privacy.body(json);
+      event = parseEnvelope(kept ?? json, []);
     } catch (err) {
-      return this.reject(raw, bodyHash, receivedAt, json, null, toSyncError(err));
+      return this.reject(raw, bodyHash, receivedAt, json, kept, null, toSyncError(err));
     }
     try {
       checkTimestamp(event, receivedAt, this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
@@ -183,7 +187,7 @@ export class Ingestor implements WebhookReceiver {
       // row does not claim the body's hash: a redelivery is judged again, and accepted once its
       // time has come (a clock a little too far ahead must not lose the event for good).
       const rejectedHash = `${bodyHash}:future@${receivedAt}`;
-      return this.reject(raw, rejectedHash, receivedAt, json, event, toSyncError(err));
+      return this.reject(raw, rejectedHash, receivedAt, json, kept, event, toSyncError(err));
     }
     try {
       const result = await this.options.store.ingest({
@@ -192,7 +196,7 @@ export class Ingestor implements WebhookReceiver {
         receivedAt,
         status: event.known ? 'accepted' : 'ignored',
         event,
-        body: JSON.stringify(this.privacy.body(json)),
+        body: JSON.stringify(kept),
         jobConnectors: this.options.jobConnectors,
         clockSkewMs: this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
       });
@@ -200,19 +204,6 @@ export class Ingestor implements WebhookReceiver {
     } catch (storeError) {
       return { ok: false, error: storeUnavailable(storeError), type: event.type, stored: null };
     }
-  }
-
-  /** The event with only the allowed fields of each entity (its id always). */
-  private keepAllowed(event: ParsedEvent): ParsedEvent {
-    const { kind } = event;
-    if (kind === null) return event;
-    return {
-      ...event,
-      entities: event.entities.map((entity) => ({
-        ...(this.privacy.entity(kind, entity) as Record<string, unknown>),
-        id: entity.id,
-      })),
-    };
   }
 
   /**
@@ -224,14 +215,14 @@ export class Ingestor implements WebhookReceiver {
     rowHash: string,
     receivedAt: number,
     json: unknown,
+    filtered: Record<string, unknown> | null,
     event: ParsedEvent | null,
     error: SyncError,
   ): Promise<IngestOutcome> {
     const type = event?.type ?? readType(json);
     // A body that did not parse, broke a limit or is not an object is never kept: only its digest
     // and size. Otherwise only the envelope and the allowed fields of its entities.
-    const kept =
-      json === undefined || error.code === 'PAYLOAD_LIMIT_EXCEEDED' ? null : this.privacy.body(json);
+    const kept = json === undefined || error.code === 'PAYLOAD_LIMIT_EXCEEDED' ? null : filtered;
     try {
       const stored = await this.options.store.ingest({
         id: newId('evt', receivedAt),

@@ -145,15 +145,22 @@ export function bodyFilter(keep: KeepFields, drop: readonly string[]) {
         const value = record[key];
         if (value === null || typeof value !== 'object') out[key] = value;
       }
-      const kind = typeof record.event === 'string' ? kindOfEvent(record.event) : null;
+      const kind = typeof record.event === 'string' ? kindOfEvent(record.event.trim()) : null;
       if (kind !== null) {
         const key = ENTITY_ARRAY_KEY[kind];
         const list = record[key];
-        if (Array.isArray(list)) out[key] = list.map((item) => filters[kind](item));
+        if (Array.isArray(list)) out[key] = list.map((item) => withId(item, filters[kind](item)));
       }
       return out;
     },
   };
+}
+
+/** An entity's copy with its `id` (what names it: kept whatever the allowlist says). */
+function withId(item: unknown, copy: unknown): unknown {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return copy;
+  if (!('id' in item) || (copy as Record<string, unknown>).id !== undefined) return copy;
+  return { ...(copy as Record<string, unknown>), id: (item as Record<string, unknown>).id };
 }
 
 /**
