@@ -12,7 +12,7 @@ import type { GoogleConfig } from './config.ts';
 import { growrkIdsOf, keysOfEmployee, keysOfUser, parseUser, text } from './mapping.ts';
 import { findUser, type GoogleContext, loadProgress, offboardingOf } from './matching.ts';
 import type { GoogleActual, GoogleOp } from './model.ts';
-import { CONNECTOR_ID, planEmployee } from './plan.ts';
+import { planEmployee } from './plan.ts';
 import { applyPlan } from './playbook.ts';
 import { checkConnector, initConnector } from './setup.ts';
 
@@ -65,7 +65,6 @@ async function employeesOfProduct(
 }
 
 export default defineConnector<GoogleConfig, DirectoryClient, GoogleActual, GoogleOp>({
-  id: CONNECTOR_ID,
   kinds: (config) => (config.closing ? ['employee', 'product'] : ['employee']),
   relatedEntities: (ctx, desired) =>
     desired.kind === 'product' ? employeesOfProduct(ctx, desired) : Promise.resolve(null),

@@ -17,12 +17,11 @@ import type { HubSpotConfig } from './config.ts';
 import { emailOf } from './contacts.ts';
 import { listEntities } from './list.ts';
 import type { HubSpotActual, HubSpotOp } from './model.ts';
-import { CONNECTOR_ID, planEntity } from './plan.ts';
+import { planEntity } from './plan.ts';
 import { readEntities } from './read.ts';
 import { checkPortal, initPortal } from './setup.ts';
 
 const hubspot = {
-  id: CONNECTOR_ID,
   kinds(config: HubSpotConfig): readonly EntityKind[] {
     return config.syncOrders ? ['employee', 'product', 'order'] : ['employee', 'product'];
   },

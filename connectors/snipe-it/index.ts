@@ -10,7 +10,7 @@ import { applyPlan } from './apply.ts';
 import { createSnipeItClient, type SnipeItClient } from './client.ts';
 import type { SnipeItConfig } from './config.ts';
 import { employeeEmail, productKeys } from './mapping.ts';
-import { CONNECTOR_ID, type SnipeActual, type SnipeOp } from './model.ts';
+import type { SnipeActual, SnipeOp } from './model.ts';
 import { planEntity } from './plan.ts';
 import { keysOfActual, listEntities, readEntity } from './read.ts';
 import { checkSnipeIt, initSnipeIt } from './setup.ts';
@@ -22,7 +22,6 @@ function keysOfDesired(desired: EntitySnapshot): string[] {
 }
 
 export default defineConnector<SnipeItConfig, SnipeItClient, SnipeActual, SnipeOp>({
-  id: CONNECTOR_ID,
   kinds: () => ['product', 'employee'],
   // Snipe-IT has no batch endpoints: one entity read and one plan applied at a time.
   batchSize: 1,

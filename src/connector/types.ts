@@ -185,8 +185,6 @@ export interface ConnectorDefinition<
   Actual = unknown,
   Op extends PlannedOp = PlannedOp,
 > {
-  /** The registry key (its manifest's `id`), carried by every plan. */
-  id: string;
   /** Entity kinds whose changes this connector syncs, under `config`. */
   kinds(config: Config): readonly EntityKind[];
   /**

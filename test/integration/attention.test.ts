@@ -39,7 +39,6 @@ function capture(): { logger: pino.Logger; lines: Array<Record<string, unknown>>
 function runtimeOf(logger: pino.Logger, failWith: SyncError | null): ConnectorRuntime {
   const suspend: PlannedOp = { type: 'suspend', destructive: true, description: 'suspend the account' };
   const definition = defineConnector<unknown, unknown, { id: string }>({
-    id: 'fake',
     kinds: () => ['employee'],
     batchSize: 1,
     connect: () => null,

@@ -62,11 +62,17 @@ describe('the connector seam', () => {
     expect(code.split('\n').filter((l) => /hubspot|google/i.test(l))).toEqual(["const x = 'hubspot';"]);
   });
 
+  it('each manifest loads a definition of its own (plans carry the manifest id: contract suite)', async () => {
+    const definitions = await Promise.all(CONNECTOR_MANIFESTS.map((m) => m.load()));
+    expect(new Set(definitions).size).toBe(CONNECTOR_MANIFESTS.length);
+    for (const definition of definitions) expect(definition.batchSize).toBeGreaterThanOrEqual(1);
+  });
+
   it.each(CONNECTOR_IDS)(
     '%s: a manifest with its own id, a config block, env names and op effects',
     async (id) => {
       const manifest = CONNECTOR_MANIFESTS.find((m) => m.id === id)!;
-      expect((await manifest.load()).id).toBe(id);
+      expect(manifest.id).toBe(id);
       const entries = Object.values(manifest.config);
       expect(entries.length).toBeGreaterThan(0);
       for (const entry of entries) expect(entry.env ?? '').toMatch(/^[A-Z][A-Z0-9_]+$/);

@@ -14,7 +14,6 @@ const LEASE = 10_000;
 /** A connector whose reads fail transiently; each read moves the clock on by `step`. */
 function flakyRuntime(clock: { t: number }, step: number, reads: { n: number }): ConnectorRuntime {
   const definition = defineConnector<unknown, unknown, null>({
-    id: 'flaky',
     kinds: () => ['employee'],
     batchSize: 1,
     connect: () => null,
