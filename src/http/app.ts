@@ -54,15 +54,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const budget = new BodyBudget(deps.unverifiedBytes);
   registerBudgetGauge(deps.metrics, budget);
   app.setErrorHandler(errorHandler);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks (no promise per request).
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpDuration.observe(
       { route, method: request.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   registerWebhookRoute(app, {

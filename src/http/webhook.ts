@@ -16,18 +16,23 @@ export function registerWebhookRoute(
 ): void {
   const reservations = new WeakMap<FastifyRequest, { bytes: number }>();
   app.register(async (scope) => {
-    scope.addHook('onRequest', async (request, reply) => {
+    // Callback-style hook and parser (no promise per request): they run for every webhook.
+    scope.addHook('onRequest', (request, reply, done) => {
       const reservation = { bytes: 0 };
       reservations.set(request, reservation);
       reply.raw.once('close', () => {
         deps.budget.give(reservation.bytes);
         reservation.bytes = 0;
       });
+      done();
     });
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', async (request: FastifyRequest, payload: NodeJS.ReadableStream) => {
+    scope.addContentTypeParser('*', (request: FastifyRequest, payload: NodeJS.ReadableStream, done) => {
       const reservation = reservations.get(request) ?? { bytes: 0 };
-      return readBodyWithin(payload as FastifyRequest['raw'], deps.budget, deps.bodyLimit, reservation);
+      readBodyWithin(payload as FastifyRequest['raw'], deps.budget, deps.bodyLimit, reservation).then(
+        (body) => done(null, body),
+        (err: Error) => done(err, undefined),
+      );
     });
     scope.post('/webhooks/growrk', { bodyLimit: deps.bodyLimit }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
