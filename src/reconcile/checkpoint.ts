@@ -36,12 +36,22 @@ export interface ConnectorCheckpoint {
   wallMs: number;
 }
 
+/** Vendor calls and wall time of one connector in a run's sessions so far. */
+export interface SessionCounts {
+  connector: string;
+  calls: number;
+  methods: Record<string, number>;
+  wallMs: number;
+}
+
 /** The checkpoint of a run still planning (listing its targets). */
 export interface PlanningCheckpoint {
   phase: 'planning';
   request: RunCheckpoint['request'];
   /** Epoch ms of each resumption. */
   resumedAt: number[];
+  /** What each connector's listing cost so far, saved with its pages (carried into a resumed run). */
+  connectors: SessionCounts[];
 }
 
 /** What `runs.checkpoint` holds: a run planning, or one applying. */

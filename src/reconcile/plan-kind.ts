@@ -92,7 +92,8 @@ export async function planKind(input: {
   spool: KindSpool;
   kind: EntityKind;
   signal?: AbortSignal | undefined;
-  onProgress?: ((progress: PlanProgress) => void) | undefined;
+  /** Called after each listing page is kept (saves the run's counts, draws progress). */
+  onPage?: ((progress: PlanProgress) => Promise<void>) | undefined;
 }): Promise<KindState> {
   const { loaded, spool, kind } = input;
   const { store, runId } = spool;
@@ -239,7 +240,7 @@ class KindPlanner {
         else state.after = position.next;
         position.next = undefined;
         await this.flush(matched);
-        this.input.onProgress?.({
+        await this.input.onPage?.({
           connector: loaded.id,
           kind,
           listed: state.listing.listed,

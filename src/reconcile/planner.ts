@@ -43,7 +43,8 @@ export async function planConnector(input: {
   loaded: LoadedConnector;
   spool: KindSpool;
   signal?: AbortSignal | undefined;
-  onProgress?: ((progress: PlanProgress) => void) | undefined;
+  /** Called after each listing page is kept (saves the run's counts, draws progress). */
+  onPage?: ((progress: PlanProgress) => Promise<void>) | undefined;
 }): Promise<ConnectorPlan> {
   const { loaded, spool } = input;
   const kinds = loaded.definition.kinds(loaded.ctx.config);

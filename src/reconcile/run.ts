@@ -19,8 +19,10 @@ import { decideBudget } from './budget.ts';
 import { emptyCounts } from './changes.ts';
 import {
   type ConnectorCheckpoint,
+  type PlanningCheckpoint,
   type RunCheckpoint,
   resumableRun,
+  type SessionCounts,
   type StoredCheckpoint,
 } from './checkpoint.ts';
 import { minimumCalls, plansOf, rateFloorMs } from './cost.ts';
@@ -159,14 +161,6 @@ async function execute(input: {
   };
 
   const planned = input.checkpoint?.phase === 'applying' ? input.checkpoint : null;
-  if (!planned && !request.dryRun) {
-    const planning: StoredCheckpoint = {
-      phase: 'planning',
-      request: { trigger: request.trigger, yes: request.yes, connector: request.connector ?? null },
-      resumedAt: input.checkpoint?.resumedAt ?? [],
-    };
-    await store.updateRun(run.id, { checkpoint: planning });
-  }
   const checkpoint =
     planned ??
     (await planAll({
@@ -178,7 +172,8 @@ async function execute(input: {
       held,
       timed,
       progress,
-      resumedAt: input.checkpoint?.resumedAt ?? [],
+      now,
+      stopped: input.checkpoint?.phase === 'planning' ? input.checkpoint : null,
     }));
   const byId = new Map(checkpoint.connectors.map((c) => [c.connector, c]));
   const save = async () => {
@@ -267,11 +262,37 @@ async function planAll(input: {
   held: ReadonlyMap<string, HeldIndex>;
   timed: <T>(id: string, work: () => Promise<T>) => Promise<T>;
   progress: Progress;
-  /** Resumptions of the run so far (a run that stopped while planning). */
-  resumedAt: number[];
+  now: () => number;
+  /** The checkpoint of the run when it stopped while planning, or null. */
+  stopped: PlanningCheckpoint | null;
 }): Promise<RunCheckpoint> {
-  const { request, deps, run, counted, signal, held, timed, progress } = input;
+  const { request, deps, run, counted, signal, held, timed, progress, now } = input;
   const { config, store } = deps;
+  const asked = { trigger: request.trigger, yes: request.yes, connector: request.connector ?? null };
+  const before = new Map((input.stopped?.connectors ?? []).map((c) => [c.connector, c]));
+  const earlier = (id: string): SessionCounts =>
+    before.get(id) ?? { connector: id, calls: 0, methods: {}, wallMs: 0 };
+  const started = now();
+  /** Saves where planning is: the listing's cost so far (its pages are in the store already). */
+  const saveCounts = async () => {
+    if (request.dryRun) return;
+    const planning: PlanningCheckpoint = {
+      phase: 'planning',
+      request: asked,
+      resumedAt: input.stopped?.resumedAt ?? [],
+      connectors: counted.map((c) => {
+        const e = earlier(c.loaded.id);
+        return {
+          connector: c.loaded.id,
+          calls: e.calls + c.started(),
+          methods: mergeMethods(e.methods, c.methods),
+          wallMs: e.wallMs + now() - started,
+        };
+      }),
+    };
+    await store.updateRun(run.id, { checkpoint: planning });
+  };
+  await saveCounts();
   const plans = await Promise.all(
     counted.map((c) =>
       timed(c.loaded.id, () =>
@@ -283,8 +304,10 @@ async function planAll(input: {
             runId: run.id,
             budgeted: (plan) => countsAgainstBudget(plan, held.get(c.loaded.id)!, config.guardrails),
           },
-          onProgress: (p) =>
-            progress.update(p.connector, `listing ${p.kind}s: ${p.listed} (${p.pages} pages)`),
+          onPage: async (p) => {
+            await saveCounts();
+            progress.update(p.connector, `listing ${p.kind}s: ${p.listed} (${p.pages} pages)`);
+          },
         }),
       ),
     ),
@@ -312,17 +335,18 @@ async function planAll(input: {
     after: null,
     done: false,
     tally: emptyTally(),
-    calls: 0,
-    methods: {},
-    wallMs: 0,
+    // Earlier sessions' listing; this session's calls are added as it goes (`started()`).
+    calls: earlier(plan.connector).calls,
+    methods: earlier(plan.connector).methods,
+    wallMs: earlier(plan.connector).wallMs,
   }));
   return {
     phase: 'applying',
-    request: { trigger: request.trigger, yes: request.yes, connector: request.connector ?? null },
+    request: asked,
     budget,
     listingComplete,
     connectors,
-    resumedAt: input.resumedAt,
+    resumedAt: input.stopped?.resumedAt ?? [],
   };
 }
 

@@ -502,6 +502,10 @@ describe('reconcile', () => {
     expect(firstSession).toHaveLength(2);
     expect(firstSession[0]).toBe('');
     expect(w.hubspot.recorder.writes()).toEqual([]);
+    // What listing cost so far is kept with the pages, and carried into the resumed run's count.
+    const firstCalls = w.hubspot.recorder.calls.length;
+    const kept = stopped?.checkpoint as Extract<StoredCheckpoint, { phase: 'planning' }> | undefined;
+    expect(kept?.connectors[0]?.calls).toBe(firstCalls);
     w.clearCalls();
 
     const outcome = await reconcile(request, deps);
@@ -520,6 +524,7 @@ describe('reconcile', () => {
     expect(secondSession).toHaveLength(1);
     expect(firstSession).not.toContain(secondSession[0]);
     expect(Number(secondSession[0])).toBeGreaterThan(Number(firstSession[1]));
+    expect(resumed?.connectors[0]?.calls.actual).toBe(firstCalls + w.hubspot.recorder.calls.length);
     // Each contact updated once.
     const updated = w.hubspot.recorder
       .writes()
