@@ -41,7 +41,7 @@ export interface World {
   config(extra?: Record<string, string>): AppConfig;
   /** Runs `growrk-sync ARGS` in-process with the world's env (plus `extra`). */
   cli(args: string[], extra?: Record<string, string>): Promise<CliRun>;
-  /** Stores GroWrk bodies through the ingest path (no sync jobs). */
+  /** Stores GroWrk bodies through the ingest path (no sync jobs), projected once it resolves. */
   ingest(bodies: readonly object[]): Promise<void>;
   /** Runs both connectors' `init` (HubSpot properties and object; Google custom schema). */
   init(): Promise<void>;
@@ -119,6 +119,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
           if (!outcome.ok) throw outcome.error;
         }),
       );
+      // The SQLite store projects behind the acknowledgement. A read of the projection catches up
+      // with everything acknowledged (read-your-writes), so that a CLI run in another process reads
+      // a complete projection instead of contending for the lock while this one projects.
+      await store.listEntities('employee', { limit: 1 });
     },
     async init() {
       google.state.addSchema({
