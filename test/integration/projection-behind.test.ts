@@ -155,7 +155,7 @@ describe('sqlite: projection behind the acknowledgement', () => {
     // store when that slice has committed (its jobs wake the listener), before the next one runs.
     const second = new SqliteStore({
       path,
-      behind: { maxEvents: 1_000_000, maxDelayMs: 3_600_000, slice: 1 },
+      behind: { quietMs: 0, maxEvents: 1_000_000, maxDelayMs: 3_600_000, slice: 1 },
     });
     open.push(second);
     const afterFirstSlice = new Promise<string[]>((resolve) => {

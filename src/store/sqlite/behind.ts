@@ -5,13 +5,15 @@ import type { ProjectionBacklog } from '../types.ts';
  * durable; projecting it (snapshots, ledger, job fan-out) is work this schedules on the store's
  * own thread, in slices:
  * - at once for an urgent event (an offboarding), whatever else is waiting;
- * - when the acknowledgements pause (nothing queued for the next commit);
+ * - when the acknowledgements pause ({@link BehindLimits.quietMs} without one, nothing queued);
  * - during a burst, once the backlog is over {@link BehindLimits.maxEvents} events or its oldest
  *   event has waited {@link BehindLimits.maxDelayMs}: then a slice runs between commits, so the
  *   backlog is bounded and the acknowledgements slow down instead.
  * Reads of the projection never wait for this: the store catches up before it answers one.
  */
 export interface BehindLimits {
+  /** How long without a new acknowledgement counts as a pause. */
+  quietMs: number;
   /** Events a burst may leave unprojected before projection takes turns with acknowledgements. */
   maxEvents: number;
   /** How long the oldest unprojected event may wait before projection takes turns. */
@@ -20,15 +22,24 @@ export interface BehindLimits {
   slice: number;
 }
 
-export const DEFAULT_BEHIND_LIMITS: BehindLimits = { maxEvents: 20_000, maxDelayMs: 2_000, slice: 256 };
+export const DEFAULT_BEHIND_LIMITS: BehindLimits = {
+  quietMs: 20,
+  maxEvents: 50_000,
+  maxDelayMs: 5_000,
+  slice: 256,
+};
 
 export class Behind {
   /** Acknowledged events not projected yet (kept exact by the store: +1 per append, -n per slice). */
   pending = 0;
   private urgent = 0;
   private since: number | null = null;
+  private lastAppend = 0;
   private scheduled = false;
+  /** Set after a failed slice: the next one waits for it. */
   private retry: NodeJS.Timeout | null = null;
+  /** Set while waiting for the acknowledgements to pause. */
+  private pause: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastError: string | null = null;
   private readonly limits: BehindLimits;
@@ -64,7 +75,8 @@ export class Behind {
   appended(urgent: boolean): void {
     this.pending += 1;
     if (urgent) this.urgent += 1;
-    this.since ??= this.now();
+    this.lastAppend = this.now();
+    this.since ??= this.lastAppend;
   }
 
   /** `events` were projected, `urgent` of them urgent; `drained` when none is left. */
@@ -92,18 +104,34 @@ export class Behind {
   stop(): void {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.pause) clearTimeout(this.pause);
     this.retry = null;
+    this.pause = null;
   }
 
-  private due(): boolean {
-    if (this.urgent > 0 || !this.busy()) return true;
-    if (this.pending >= this.limits.maxEvents) return true;
-    return this.since !== null && this.now() - this.since >= this.limits.maxDelayMs;
+  /** 0 when a slice is due now, else how long until the acknowledgements count as paused. */
+  private waitFor(): number {
+    if (this.urgent > 0 || this.pending >= this.limits.maxEvents) return 0;
+    const now = this.now();
+    if (this.since !== null && now - this.since >= this.limits.maxDelayMs) return 0;
+    const quietFor = now - this.lastAppend;
+    if (quietFor >= this.limits.quietMs && !this.busy()) return 0;
+    return Math.max(1, this.limits.quietMs - quietFor);
   }
 
   private tick(): void {
     this.scheduled = false;
-    if (this.stopped || this.pending === 0 || !this.due()) return;
+    if (this.stopped || this.pending === 0) return;
+    const wait = this.waitFor();
+    if (wait > 0) {
+      // Looked at again after every commit (wake), and when the pause would have begun.
+      this.pause ??= setTimeout(() => {
+        this.pause = null;
+        this.wake();
+      }, wait);
+      this.pause.unref();
+      return;
+    }
     try {
       this.project(this.limits.slice);
       this.lastError = null;
