@@ -3,6 +3,9 @@ import type { IngestingStore, IngestOutcomeData, IngestSettings } from '../../co
 import type { SqliteStoreOptions } from './store.ts';
 import { type CallBatch, type CallMessage, type ReplyMessage, THREADED_METHODS } from './thread-protocol.ts';
 
+/** A batch of this many calls goes over at once, without waiting for the end of the turn. */
+const SEND_AT = 8;
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -71,6 +74,9 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
       if (outbox.length === 0) setImmediate(send);
       outbox.push({ id, method, args } as CallMessage);
       outboxTransfer.push(...transfer);
+      // A full batch goes at once, so the store thread starts on it while this thread still reads
+      // the rest of a burst (one batch per turn made the two threads take turns).
+      if (outbox.length >= SEND_AT) send();
     });
   };
 
