@@ -54,18 +54,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const budget = new BodyBudget(deps.unverifiedBytes);
   registerBudgetGauge(deps.metrics, budget);
   app.setErrorHandler(errorHandler);
-  // Callback-style hooks (no promise per request).
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
+  app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpDuration.observe(
       { route, method: request.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    done();
   });
 
   registerWebhookRoute(app, {

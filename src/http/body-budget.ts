@@ -39,13 +39,11 @@ export function budgetExhausted(): SyncError {
 }
 
 /**
- * Reads a request body into one buffer under `budget` and `bodyLimit`. Rejects with
- * BODY_TOO_LARGE or RECEIVER_BUSY (the request is destroyed: nothing more of it is read), or
- * BAD_REQUEST when the client cut the body off. What was reserved is recorded in `reservation`;
- * the caller gives it back once the request is over (the route ties it to the response's `close`).
- * Plain stream events, not an async iterator: this runs for every webhook.
+ * Reads a request body into one buffer under `budget` and `bodyLimit`. Throws BODY_TOO_LARGE or
+ * RECEIVER_BUSY; `release` gives back whatever was reserved, and the caller must call it once the
+ * request is over (the route ties it to the response's `close`).
  */
-export function readBodyWithin(
+export async function readBodyWithin(
   req: IncomingMessage,
   budget: BodyBudget,
   bodyLimit: number,
@@ -54,50 +52,27 @@ export function readBodyWithin(
   const declared = req.headers['content-length'];
   const length = declared === undefined ? null : Number(declared);
   if (length !== null && (!Number.isSafeInteger(length) || length < 0))
-    return Promise.reject(new SyncError('BAD_REQUEST', 'content-length is not a number of bytes'));
-  if (length !== null && length > bodyLimit) return Promise.reject(new SyncError('BODY_TOO_LARGE'));
-  const reserve = (bytes: number): boolean => {
-    if (!budget.take(bytes)) return false;
+    throw new SyncError('BAD_REQUEST', 'content-length is not a number of bytes');
+  if (length !== null && length > bodyLimit) throw new SyncError('BODY_TOO_LARGE');
+  const reserve = (bytes: number) => {
+    if (!budget.take(bytes)) throw budgetExhausted();
     reservation.bytes += bytes;
-    return true;
   };
-  if (length !== null && !reserve(length)) return Promise.reject(budgetExhausted());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const stop = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onCutOff);
-      req.off('close', onClose);
-    };
-    const refuse = (error: SyncError) => {
-      stop();
-      req.destroy();
-      reject(error);
-    };
-    function onData(chunk: Buffer): void {
-      received += chunk.length;
-      if (received > bodyLimit) return refuse(new SyncError('BODY_TOO_LARGE'));
-      if (received > reservation.bytes && !reserve(received - reservation.bytes))
-        return refuse(budgetExhausted());
-      chunks.push(chunk);
+  if (length !== null) reserve(length);
+  const chunks: Buffer[] = [];
+  let received = 0;
+  try {
+    for await (const chunk of req) {
+      const bytes = chunk as Buffer;
+      received += bytes.length;
+      if (received > bodyLimit) throw new SyncError('BODY_TOO_LARGE');
+      if (received > reservation.bytes) reserve(received - reservation.bytes);
+      chunks.push(bytes);
     }
-    function onEnd(): void {
-      stop();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
-    }
+  } catch (err) {
+    if (err instanceof SyncError) throw err;
     // The client hung up or timed out mid-body: its doing, not a fault of ours to log.
-    function onCutOff(): void {
-      stop();
-      reject(new SyncError('BAD_REQUEST', 'the request body was cut off before its end'));
-    }
-    function onClose(): void {
-      if (!req.complete) onCutOff();
-    }
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onCutOff);
-    req.on('close', onClose);
-  });
+    throw new SyncError('BAD_REQUEST', 'the request body was cut off before its end');
+  }
+  return Buffer.concat(chunks, received);
 }

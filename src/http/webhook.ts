@@ -16,23 +16,18 @@ export function registerWebhookRoute(
 ): void {
   const reservations = new WeakMap<FastifyRequest, { bytes: number }>();
   app.register(async (scope) => {
-    // Callback-style hook and parser (no promise per request): they run for every webhook.
-    scope.addHook('onRequest', (request, reply, done) => {
+    scope.addHook('onRequest', async (request, reply) => {
       const reservation = { bytes: 0 };
       reservations.set(request, reservation);
       reply.raw.once('close', () => {
         deps.budget.give(reservation.bytes);
         reservation.bytes = 0;
       });
-      done();
     });
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (request: FastifyRequest, payload: NodeJS.ReadableStream, done) => {
+    scope.addContentTypeParser('*', async (request: FastifyRequest, payload: NodeJS.ReadableStream) => {
       const reservation = reservations.get(request) ?? { bytes: 0 };
-      readBodyWithin(payload as FastifyRequest['raw'], deps.budget, deps.bodyLimit, reservation).then(
-        (body) => done(null, body),
-        (err: Error) => done(err, undefined),
-      );
+      return readBodyWithin(payload as FastifyRequest['raw'], deps.budget, deps.bodyLimit, reservation);
     });
     scope.post('/webhooks/growrk', { bodyLimit: deps.bodyLimit }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
