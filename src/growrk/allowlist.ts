@@ -131,8 +131,6 @@ export function bodyFilter(keep: KeepFields, drop: readonly string[]) {
     order: entityFilter(keep.order, drop),
   } satisfies Record<EntityKind, (entity: unknown) => unknown>;
   return {
-    /** One entity of `kind`. */
-    entity: (kind: EntityKind, entity: unknown) => filters[kind](entity),
     /**
      * What is stored of a body: `event`, `timestamp`, `companyId` and the entity array of the
      * event's family, filtered; nothing else. Null for a body that is not a JSON object.

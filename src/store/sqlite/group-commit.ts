@@ -67,19 +67,17 @@ export class GroupCommitter {
    */
   private runAll(batch: readonly Pending[]): Result[] {
     const results: Result[] = [];
-    try {
-      for (const item of batch) results.push({ ok: true, value: item.work() });
-      return results;
-    } catch (error) {
-      if (batch.length === 1) {
+    for (const item of batch) {
+      try {
+        results.push({ ok: true, value: item.work() });
+      } catch {
+        // Which piece failed, and only that piece, is found by running the batch again.
         this.db.exec('ROLLBACK');
         this.db.exec('BEGIN IMMEDIATE');
-        return [{ ok: false, error }];
+        return this.runEach(batch);
       }
     }
-    this.db.exec('ROLLBACK');
-    this.db.exec('BEGIN IMMEDIATE');
-    return this.runEach(batch);
+    return results;
   }
 
   /** Runs each piece of the batch in its own savepoint. */

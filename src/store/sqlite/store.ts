@@ -166,12 +166,20 @@ export class SqliteStore implements Store {
     return this.behind.backlog();
   }
 
-  /** One background slice of the projection, in its own commit. */
+  /** One background slice of the projection. */
   private projectBehind(limit: number): void {
-    if (this.closed) return;
+    if (!this.closed) this.projectInOwnCommit(limit, false);
+  }
+
+  /**
+   * Projects a slice of at most `limit` acknowledged events (every one, with `all`) in a commit
+   * of its own, outside the group committer: no caller waits for its fsync, since the inbox rows
+   * it derives from are durable and a lost projection is redone from them.
+   */
+  private projectInOwnCommit(limit: number, all: boolean): void {
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      this.projectSlice(limit);
+      while (this.projectSlice(limit) === limit && all);
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
@@ -217,6 +225,7 @@ export class SqliteStore implements Store {
   private appendNow(input: IngestInput): IngestResult {
     const event = input.event;
     const projects = input.status === 'accepted' && event !== null && event.kind !== null;
+    const urgent = projects && isUrgentEvent(event);
     const keys = event?.kind ? event.entities.map((e) => entityKey(event.kind!, e.id)) : [];
     const inserted = this.stmt(
       `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys, projection, urgent)
@@ -233,8 +242,10 @@ export class SqliteStore implements Store {
       input.error?.message ?? null,
       input.body,
       JSON.stringify(keys),
-      projects ? this.projectionSettings(input) : null,
-      projects && isUrgentEvent(event) ? 1 : 0,
+      projects
+        ? JSON.stringify({ jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs ?? null })
+        : null,
+      urgent ? 1 : 0,
     );
     if (Number(inserted.changes) === 0) {
       const existing = this.stmt('SELECT id, status FROM inbox WHERE body_hash = ?').get(
@@ -242,45 +253,16 @@ export class SqliteStore implements Store {
       ) as Row;
       return { id: String(existing.id), duplicate: true, status: existing.status as IngestResult['status'] };
     }
-    if (projects) this.behind.appended(isUrgentEvent(event));
+    if (projects) this.behind.appended(urgent);
     return { id: input.id, duplicate: false, status: input.status };
   }
 
-  /** The `projection` column's text, the same string while the settings are the same objects. */
-  private projectionSettings(input: IngestInput): string {
-    const last = this.lastSettings;
-    if (last && last.jobConnectors === input.jobConnectors && last.clockSkewMs === input.clockSkewMs)
-      return last.text;
-    const text = JSON.stringify({
-      jobConnectors: input.jobConnectors,
-      clockSkewMs: input.clockSkewMs ?? null,
-    });
-    this.lastSettings = { jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs, text };
-    return text;
-  }
-
-  private lastSettings: {
-    jobConnectors: IngestInput['jobConnectors'];
-    clockSkewMs: number | undefined;
-    text: string;
-  } | null = null;
-
   /**
    * Read-your-writes: every event acknowledged so far is projected before a read of the
-   * projection, its jobs or its ledger answers (in its own commit; no caller waits for its fsync,
-   * since the inbox rows it derives from are durable and a lost projection is redone from them).
+   * projection, its jobs or its ledger answers.
    */
   private fresh(): void {
-    if (this.behind.pending === 0 || this.closed) return;
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      while (this.projectSlice(FRESH_SLICE) === FRESH_SLICE);
-      this.db.exec('COMMIT');
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
-    this.afterCommit();
+    if (this.behind.pending > 0 && !this.closed) this.projectInOwnCommit(FRESH_SLICE, true);
   }
 
   /**
