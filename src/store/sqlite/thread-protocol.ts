@@ -86,3 +86,23 @@ export type CallBatch = CallMessage[];
 
 /** Worker -> main thread: the answers ready in one turn of the worker's loop, or a wake-up for jobs. */
 export type ReplyMessage = { kind: 'replies'; replies: Reply[] } | { kind: 'jobs-ready' };
+
+/**
+ * Collects items to cross between the threads and hands them to `deliver` together: at the end
+ * of this turn of the event loop, or at once when `sendAt` are waiting (both sides batch this way).
+ */
+export function turnBatcher<T>(deliver: (items: T[]) => void, sendAt = Number.POSITIVE_INFINITY) {
+  let items: T[] = [];
+  const flush = () => {
+    const batch = items;
+    items = [];
+    if (batch.length > 0) deliver(batch);
+  };
+  return {
+    push(item: T): void {
+      if (items.length === 0) setImmediate(flush);
+      items.push(item);
+      if (items.length >= sendAt) flush();
+    },
+  };
+}

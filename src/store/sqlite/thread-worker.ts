@@ -3,7 +3,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Ingestor, type IngestSettings, outcomeToData } from '../../core/ingest.ts';
 import { SqliteStore, type SqliteStoreOptions } from './store.ts';
-import type { CallBatch, CallMessage, Reply, ReplyMessage } from './thread-protocol.ts';
+import {
+  type CallBatch,
+  type CallMessage,
+  type Reply,
+  type ReplyMessage,
+  turnBatcher,
+} from './thread-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('thread-worker.ts must run in a worker thread');
@@ -35,18 +41,11 @@ async function receiveWebhook(
 }
 
 // Answers ready in one turn of this thread's loop go back as one message.
-let replies: Reply[] = [];
 let closing = false;
-const flush = () => {
-  const batch = replies;
-  replies = [];
-  if (batch.length > 0) port.postMessage({ kind: 'replies', replies: batch } satisfies ReplyMessage);
+const replies = turnBatcher<Reply>((batch) => {
+  port.postMessage({ kind: 'replies', replies: batch } satisfies ReplyMessage);
   if (closing) port.close();
-};
-const answer = (reply: Reply) => {
-  if (replies.length === 0) setImmediate(flush);
-  replies.push(reply);
-};
+});
 
 port.on('message', (batch: CallBatch) => {
   for (const message of batch) handle(message);
@@ -59,13 +58,13 @@ function handle(message: CallMessage): void {
       : (store[message.method] as (...args: unknown[]) => Promise<unknown>).apply(store, message.args);
   work.then(
     (value) => {
-      answer({ id: message.id, ok: true, value });
+      replies.push({ id: message.id, ok: true, value });
       if (message.method === 'close') closing = true;
     },
     (err: unknown) => {
       const error = err instanceof Error ? err : new Error(String(err));
       const code = (error as { code?: unknown }).code;
-      answer({
+      replies.push({
         id: message.id,
         ok: false,
         error: { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) },

@@ -1,7 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { IngestingStore, IngestOutcomeData, IngestSettings } from '../../core/ingest.ts';
 import type { SqliteStoreOptions } from './store.ts';
-import { type CallBatch, type CallMessage, type ReplyMessage, THREADED_METHODS } from './thread-protocol.ts';
+import {
+  type CallBatch,
+  type CallMessage,
+  type ReplyMessage,
+  THREADED_METHODS,
+  turnBatcher,
+} from './thread-protocol.ts';
 
 /** A batch of this many calls goes over at once, without waiting for the end of the turn. */
 const SEND_AT = 8;
@@ -50,16 +56,16 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
   worker.on('exit', (code) => failAll(new Error(`the SQLite store thread exited (code ${code})`)));
   worker.unref();
 
-  // Calls made in one turn of this thread's loop go over as one message (see CallBatch).
-  let outbox: CallMessage[] = [];
-  let outboxTransfer: ArrayBuffer[] = [];
-  const send = () => {
-    const batch = outbox;
-    const transfer = outboxTransfer;
-    outbox = [];
-    outboxTransfer = [];
-    if (batch.length > 0 && !failure) worker.postMessage(batch satisfies CallBatch, transfer);
-  };
+  // Calls made in one turn of this thread's loop go over as one message (see CallBatch); a full
+  // batch goes at once, so the store thread starts on it while this thread still reads the rest
+  // of a burst (one batch per turn made the two threads take turns).
+  const outbox = turnBatcher<{ call: CallMessage; transfer: ArrayBuffer[] }>((batch) => {
+    if (failure) return;
+    worker.postMessage(
+      batch.map((b) => b.call) satisfies CallBatch,
+      batch.flatMap((b) => b.transfer),
+    );
+  }, SEND_AT);
   const call = (
     method: CallMessage['method'],
     args: CallMessage['args'],
@@ -71,12 +77,7 @@ export function openThreadedSqliteStore(options: SqliteStoreOptions): IngestingS
       // Referenced only while calls are in flight: an idle store never keeps a process alive.
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
-      if (outbox.length === 0) setImmediate(send);
-      outbox.push({ id, method, args } as CallMessage);
-      outboxTransfer.push(...transfer);
-      // A full batch goes at once, so the store thread starts on it while this thread still reads
-      // the rest of a burst (one batch per turn made the two threads take turns).
-      if (outbox.length >= SEND_AT) send();
+      outbox.push({ call: { id, method, args } as CallMessage, transfer });
     });
   };
 
