@@ -32,7 +32,6 @@ export function employeesWebhook(
   i: number,
   perBody: number,
   offset = 0,
-  event = 'employee.updated',
 ): { body: string; headers: Record<string, string> } {
   const employees = Array.from({ length: perBody }, (_, k) => {
     const n = offset + i * perBody + k;
@@ -45,7 +44,7 @@ export function employeesWebhook(
   });
   const body = JSON.stringify({
     ...fixture,
-    event,
+    event: 'employee.updated',
     timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
     employees,
   });
@@ -192,18 +191,11 @@ function median(values: number[]): number {
 }
 
 /** Writes `count` signed bodies with `perBody` employees as wrk's script reads them. */
-function bodiesFile(
-  dir: string,
-  name: string,
-  count: number,
-  perBody: number,
-  offset: number,
-  event: string,
-): string {
+function bodiesFile(dir: string, name: string, count: number, perBody: number, offset: number): string {
   const file = join(dir, name);
   const lines: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    const { body, headers } = employeesWebhook(i, perBody, offset, event);
+    const { body, headers } = employeesWebhook(i, perBody, offset);
     lines.push(`${headers['x-growrk-signature']}\t${body}`);
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
@@ -268,8 +260,8 @@ export async function benchIngest(
       // Enough distinct bodies that no receiver sees one twice (a duplicate is cheaper): up to
       // 15,000 requests a second for one employee a body, 5,000 for six.
       const count = Math.ceil((perBody === 1 ? 15_000 : 5_000) * seconds);
-      const measured = bodiesFile(dir, `bodies-${perBody}.txt`, count, perBody, 0, 'employee.updated');
-      const warm = bodiesFile(dir, `warm-${perBody}.txt`, 2_000, perBody, 50_000_000, 'employee.updated');
+      const measured = bodiesFile(dir, `bodies-${perBody}.txt`, count, perBody, 0);
+      const warm = bodiesFile(dir, `warm-${perBody}.txt`, 2_000, perBody, 50_000_000);
       console.log(
         `\n## ingest (${label}): employee.updated with ${perBody} employee(s) a body (${(readFileSync(measured).length / count / 1024).toFixed(1)} KB), wrk -t1 -c${connections} -d${seconds}s, ${rounds} rounds, a fresh server and database each run`,
       );
