@@ -6,15 +6,14 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { applyEach, readEach } from '../../src/connector/each.ts';
-import { defineConnector, type PlannedOp } from '../../src/connector/types.ts';
+import type { PlannedOp } from '../../src/connector/types.ts';
 import { SyncError } from '../../src/errors.ts';
 import { parseEnvelope } from '../../src/growrk/envelope.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { createRateLimiter } from '../../src/sync/rate-limiter.ts';
 import type { ConnectorRuntime } from '../../src/sync/runtime.ts';
 import { Worker } from '../../src/sync/worker.ts';
+import { fakeRuntime } from '../helpers/fake-runtime.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
 const EMAIL = 'leaver@example.com';
@@ -38,45 +37,18 @@ function capture(): { logger: pino.Logger; lines: Array<Record<string, unknown>>
 /** A connector that plans a suspension; `failWith` makes its read fail instead. */
 function runtimeOf(logger: pino.Logger, failWith: SyncError | null): ConnectorRuntime {
   const suspend: PlannedOp = { type: 'suspend', destructive: true, description: 'suspend the account' };
-  const definition = defineConnector<unknown, unknown, { id: string }>({
-    kinds: () => ['employee'],
-    batchSize: 1,
-    connect: () => null,
-    read: readEach(async () => {
+  return fakeRuntime({
+    id: 'fake',
+    logger,
+    now: Date.now,
+    read: async () => {
       if (failWith) throw failWith;
       return { id: 'u1' };
-    }),
-    plan: ({ desired }) => ({
-      connector: 'fake',
-      kind: 'employee',
-      entityId: desired.id,
-      target: { id: 'u1', label: 'the account' },
-      ops: [suspend],
-      notes: [],
-    }),
-    apply: applyEach(async () => ({ done: ['suspend'], skipped: [] })),
-    list: async function* () {},
-    keysOfActual: () => [],
-    keysOfDesired: () => [],
-    check: async () => [],
-    init: async () => [],
+    },
+    target: { id: 'u1', label: 'the account' },
+    ops: [suspend],
+    done: ['suspend'],
   });
-  const ctx = {
-    connector: 'fake',
-    config: {},
-    client: null,
-    logger,
-    limiter: createRateLimiter({ limit: 0, intervalMs: 1000 }),
-    now: Date.now,
-    state: { get: async () => null, set: async () => {}, delete: async () => {} },
-    entity: async () => null,
-  };
-  return {
-    connectors: new Map([
-      ['fake', { id: 'fake', definition, ctx, lane: { concurrency: 1, inFlight: 1, batchSize: 1 } }],
-    ]),
-    jobConnectors: { employee: ['fake'] },
-  } as unknown as ConnectorRuntime;
 }
 
 /** Runs the worker over one employee.offboarded for emp-9000 until it is idle. */

@@ -1,58 +1,29 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { applyEach } from '../../src/connector/each.ts';
-import { defineConnector } from '../../src/connector/types.ts';
 import { SyncError } from '../../src/errors.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { createRateLimiter } from '../../src/sync/rate-limiter.ts';
 import type { ConnectorRuntime } from '../../src/sync/runtime.ts';
 import { Worker } from '../../src/sync/worker.ts';
+import { fakeRuntime } from '../helpers/fake-runtime.ts';
 
 const LEASE = 10_000;
 
 /** A connector whose reads fail transiently; each read moves the clock on by `step`. */
 function flakyRuntime(clock: { t: number }, step: number, reads: { n: number }): ConnectorRuntime {
-  const definition = defineConnector<unknown, unknown, null>({
-    kinds: () => ['employee'],
-    batchSize: 1,
-    connect: () => null,
+  return fakeRuntime({
+    id: 'flaky',
+    logger: pino({ level: 'silent' }),
+    now: () => clock.t,
     read: async () => {
       reads.n += 1;
       clock.t += step;
       throw new SyncError('VENDOR_UNAVAILABLE', 'vendor down');
     },
-    plan: ({ desired }) => ({
-      connector: 'flaky',
-      kind: 'employee',
-      entityId: desired.id,
-      target: null,
-      ops: [],
-      notes: [],
-    }),
-    apply: applyEach(async () => ({ done: [], skipped: [] })),
-    list: async function* () {},
-    keysOfActual: () => [],
-    keysOfDesired: () => [],
-    check: async () => [],
-    init: async () => [],
+    target: null,
+    ops: [],
+    done: [],
   });
-  const ctx = {
-    connector: 'flaky',
-    config: {},
-    client: null,
-    logger: pino({ level: 'silent' }),
-    limiter: createRateLimiter({ limit: 0, intervalMs: 1000 }),
-    now: () => clock.t,
-    state: { get: async () => null, set: async () => {}, delete: async () => {} },
-    entity: async () => null,
-  };
-  return {
-    connectors: new Map([
-      ['flaky', { id: 'flaky', definition, ctx, lane: { concurrency: 1, inFlight: 1, batchSize: 1 } }],
-    ]),
-    jobConnectors: { employee: ['flaky'] },
-  } as unknown as ConnectorRuntime;
 }
 
 async function setup(step: number, renewFails: boolean) {
