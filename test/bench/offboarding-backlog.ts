@@ -4,13 +4,11 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
 import { startService } from '../../src/service.ts';
-import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { createConnectorRuntime } from '../../src/sync/runtime.ts';
 import { startGoogleEmulator } from '../fakes/google-directory/index.ts';
 import { startHubSpotEmulator } from '../fakes/hubspot/index.ts';
 import type { FaultCall } from '../fakes/shared/faults.ts';
 import type { RecordedCall } from '../fakes/shared/recorder.ts';
-import { seedAssetBacklog } from '../helpers/asset-backlog.ts';
+import { queueHubSpotBacklog } from '../helpers/asset-backlog.ts';
 import {
   employeeBody,
   postSigned,
@@ -61,18 +59,7 @@ async function run(name: string, backlog: number, total: number): Promise<Run> {
     },
     cwd: dir,
   });
-  const seeding = new SqliteStore({ path: join(dir, 'bench.db') });
-  await seeding.migrate();
-  if (backlog > 0) await seedAssetBacklog(seeding, backlog);
-  const runtime = await createConnectorRuntime({
-    config,
-    store: seeding,
-    logger: createLogger('silent'),
-    only: ['hubspot'],
-  });
-  const loaded = runtime.connectors.get('hubspot')!;
-  await loaded.definition.init(loaded.ctx, { dryRun: false });
-  await seeding.close();
+  await queueHubSpotBacklog(join(dir, 'bench.db'), config, backlog);
 
   seedSchema(google);
   const index = new Map<string, number>();

@@ -13,11 +13,9 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { type RunningService, startService } from '../../src/service.ts';
-import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { createConnectorRuntime } from '../../src/sync/runtime.ts';
 import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-directory/index.ts';
 import { type HubSpotEmulator, startHubSpotEmulator } from '../fakes/hubspot/index.ts';
-import { seedAssetBacklog } from '../helpers/asset-backlog.ts';
+import { queueHubSpotBacklog } from '../helpers/asset-backlog.ts';
 import {
   employeeBody,
   postSigned,
@@ -62,18 +60,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gs-lanes-'));
   const config = configFor();
   // The backlog, queued before the service starts: 40,000 asset syncs, and HubSpot's setup.
-  const seeding = new SqliteStore({ path: join(dir, 'lanes.db') });
-  await seeding.migrate();
-  await seedAssetBacklog(seeding, ASSETS);
-  const runtime = await createConnectorRuntime({
-    config,
-    store: seeding,
-    logger: createLogger('silent'),
-    only: ['hubspot'],
-  });
-  const loaded = runtime.connectors.get('hubspot')!;
-  await loaded.definition.init(loaded.ctx, { dryRun: false });
-  await seeding.close();
+  await queueHubSpotBacklog(join(dir, 'lanes.db'), config, ASSETS);
   seedSchema(google);
   seedPerson(google, 1, {}, { linked: true });
   service = await startService({ config, logger: createLogger('silent'), cwd: dir });

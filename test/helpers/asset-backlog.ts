@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { AppConfig } from '../../src/config/types.ts';
 import { newId } from '../../src/core/ids.ts';
 import { parseEnvelope } from '../../src/growrk/envelope.ts';
+import { createLogger } from '../../src/log.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import type { IngestInput, Store } from '../../src/store/types.ts';
+import { createConnectorRuntime } from '../../src/sync/runtime.ts';
 import { fixture } from './fixtures.ts';
 
 /**
@@ -39,4 +43,23 @@ export async function seedAssetBacklog(
     }
     await Promise.all(inputs.map((input) => store.ingest(input)));
   }
+}
+
+/**
+ * Leaves the SQLite database at `path` as a service would find it behind a HubSpot backlog:
+ * `assets` asset syncs queued ({@link seedAssetBacklog}) and HubSpot's setup done (`init`).
+ */
+export async function queueHubSpotBacklog(path: string, config: AppConfig, assets: number): Promise<void> {
+  const seeding = new SqliteStore({ path });
+  await seeding.migrate();
+  if (assets > 0) await seedAssetBacklog(seeding, assets);
+  const runtime = await createConnectorRuntime({
+    config,
+    store: seeding,
+    logger: createLogger('silent'),
+    only: ['hubspot'],
+  });
+  const loaded = runtime.connectors.get('hubspot')!;
+  await loaded.definition.init(loaded.ctx, { dryRun: false });
+  await seeding.close();
 }
