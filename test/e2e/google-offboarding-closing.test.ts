@@ -8,12 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
 import type { OffboardingView } from '../../src/core/offboarding.ts';
-import { createLogger } from '../../src/log.ts';
-import { type RunningService, startService } from '../../src/service.ts';
+import type { RunningService } from '../../src/service.ts';
 import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-directory/index.ts';
 import { CALENDAR_APPLICATION_ID, DRIVE_APPLICATION_ID } from '../fakes/google-directory/transfers-state.ts';
+import { startServiceFromEnv } from '../helpers/app.ts';
 import { fixtureBodies } from '../helpers/fixtures.ts';
 import {
   cli,
@@ -82,8 +81,7 @@ async function start(
   extra: Record<string, string> = {},
 ): Promise<{ service: RunningService; env: Record<string, string> }> {
   const env = serviceEnv(extra);
-  const config = loadConfig({ env, cwd: '/nonexistent' });
-  const service = await startService({ config, logger: createLogger('silent'), cwd: '/nonexistent' });
+  const service = await startServiceFromEnv(env);
   services.push(service);
   return { service, env };
 }

@@ -8,13 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
-import { createLogger } from '../../src/log.ts';
-import { type RunningService, startService } from '../../src/service.ts';
+import type { RunningService } from '../../src/service.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import type { Outcome } from '../../src/store/types.ts';
 import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-directory/index.ts';
 import type { RecordedCall } from '../fakes/shared/recorder.ts';
+import { startServiceFromEnv } from '../helpers/app.ts';
 import {
   cli,
   directoryWrites,
@@ -76,8 +75,7 @@ async function startInProcess(
   extra: Record<string, string> = {},
 ): Promise<{ service: RunningService; env: Record<string, string> }> {
   const env = serviceEnv(extra);
-  const config = loadConfig({ env, cwd: '/nonexistent' });
-  const service = await startService({ config, logger: createLogger('silent'), cwd: '/nonexistent' });
+  const service = await startServiceFromEnv(env);
   services.push(service);
   return { service, env };
 }

@@ -8,11 +8,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
-import { createLogger } from '../../src/log.ts';
-import { type RunningService, startService } from '../../src/service.ts';
+import type { RunningService } from '../../src/service.ts';
 import type { Job, Outcome } from '../../src/store/types.ts';
 import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-directory/index.ts';
+import { startServiceFromEnv } from '../helpers/app.ts';
 import {
   cli,
   employeeBody,
@@ -74,8 +73,7 @@ async function start(
     RECONCILE_SCHEDULE: 'off',
     ...extra,
   };
-  const config = loadConfig({ env, cwd: '/nonexistent' });
-  const service = await startService({ config, logger: createLogger('silent'), cwd: '/nonexistent' });
+  const service = await startServiceFromEnv(env);
   services.push(service);
   return { service, env };
 }

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { AppConfig } from '../../src/config/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { buildServiceApp } from '../../src/service.ts';
+import { buildServiceApp, type RunningService, startService } from '../../src/service.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import type { Store } from '../../src/store/types.ts';
 
@@ -52,4 +52,13 @@ export async function testApp(
       await store.close();
     },
   };
+}
+
+/**
+ * Starts the service in this process from environment variables alone, as `serve` would with no
+ * configuration file (nothing read from a working directory), logging nothing.
+ */
+export function startServiceFromEnv(env: Record<string, string>): Promise<RunningService> {
+  const config = loadConfig({ env, cwd: '/nonexistent' });
+  return startService({ config, logger: createLogger('silent'), cwd: '/nonexistent' });
 }
