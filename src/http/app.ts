@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
@@ -10,7 +11,7 @@ import type { Store } from '../store/types.ts';
 import { type AdminDeps, registerAdmin } from './admin.ts';
 import { BodyBudget } from './body-budget.ts';
 import { errorHandler } from './errors.ts';
-import { registerWebhookRoute } from './webhook.ts';
+import { isWebhookRequest, registerWebhookRoute, WEBHOOK_PATH, webhookHandler } from './webhook.ts';
 
 /** What the HTTP app needs; the caller (serve, tests) builds each piece. */
 export interface AppDeps {
@@ -33,6 +34,15 @@ export interface AppDeps {
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const { http } = deps;
+  const budget = new BodyBudget(deps.unverifiedBytes);
+  const webhook = webhookHandler({
+    ingestor: deps.ingestor,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit,
+    budget,
+  });
+  let closing = false;
   const app = Fastify({
     // Node's own clocks: headers, then the whole request (headers and body), then idle keep-alive.
     // They are checked every connectionsCheckingInterval, so that follows the shortest of them.
@@ -46,12 +56,26 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: REQUEST_ID_HEADER,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Webhook deliveries go straight to their handler; everything else, and every delivery once
+    // the app is closing (answered 503 by Fastify), goes through Fastify's routing.
+    serverFactory: (routing, options) => {
+      const server = createServer(options.http ?? {}, (req: IncomingMessage, res: ServerResponse) => {
+        if (closing || !isWebhookRequest(req)) return routing(req, res);
+        webhook(req, res, requestIdOf(req));
+      });
+      server.keepAliveTimeout = http.keepAliveTimeout;
+      server.requestTimeout = http.bodyTimeout;
+      return server;
+    },
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
   });
   app.server.maxConnections = http.maxConnections;
-  const budget = new BodyBudget(deps.unverifiedBytes);
   registerBudgetGauge(deps.metrics, budget);
   app.setErrorHandler(errorHandler);
   app.addHook('onRequest', async (request, reply) => {
@@ -59,18 +83,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
+    // The webhook handler answers, and times, its requests itself.
+    if (route === WEBHOOK_PATH && request.method === 'POST') return;
     deps.metrics.httpDuration.observe(
       { route, method: request.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
   });
 
-  registerWebhookRoute(app, {
-    ingestor: deps.ingestor,
-    metrics: deps.metrics,
-    bodyLimit: deps.bodyLimit,
-    budget,
-  });
+  registerWebhookRoute(app, webhook);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -86,6 +107,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   if (deps.admin) registerAdmin(app, deps.admin);
   return app;
+}
+
+const REQUEST_ID_HEADER = 'x-request-id';
+
+/** The client's request id when it sent one (as Fastify takes it), else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && given !== '' ? given : randomUUID();
 }
 
 /** `http_unverified_body_bytes`: what the budget holds now, read at scrape time. */

@@ -202,4 +202,42 @@ describe('POST /webhooks/growrk', () => {
     cleanup = cleanup.slice(0, -1);
     await server.close();
   });
+
+  it('answers alike through inject and a listening socket: JSON, x-request-id, one timing each', async () => {
+    const { app: server } = await app();
+    const url = await server.listen({ port: 0, host: '127.0.0.1' });
+    const bodies = fixtureBodies();
+    const injected = await server.inject(
+      post(bodies.get('order.created')!, undefined, { 'x-request-id': 'req-1' }),
+    );
+    const body = bodies.get('order.statusChange')!;
+    const socket = await fetch(`${url}/webhooks/growrk?via=socket`, {
+      method: 'POST',
+      headers: { 'x-growrk-signature': signBody(body, SECRET), 'x-request-id': 'req-2' },
+      body,
+    });
+    const unsigned = await fetch(`${url}/webhooks/growrk`, { method: 'POST', body });
+    for (const [res, id] of [
+      [injected.statusCode, injected.headers['x-request-id']],
+      [socket.status, socket.headers.get('x-request-id')],
+    ] as const) {
+      expect(res).toBe(200);
+      expect(id).toMatch(/^req-[12]$/);
+    }
+    expect(socket.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await socket.json()).toMatchObject({ duplicate: false });
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe('SIGNATURE_MISSING');
+    // Other routes still go through Fastify (and are timed by its hook).
+    expect((await fetch(`${url}/webhooks/growrk`)).status).toBe(404);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const count = (status: string) =>
+      new RegExp(
+        `^http_request_duration_seconds_count\\{route="/webhooks/growrk",method="POST",status="${status}"\\} (\\d+)$`,
+        'm',
+      ).exec(metrics)?.[1];
+    expect(count('200')).toBe('2');
+    expect(count('401')).toBe('1');
+  });
 });
