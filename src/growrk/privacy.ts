@@ -35,30 +35,43 @@ export function copyWhere<S>(
   rootState: S,
   child: (key: string, state: S) => S | null,
 ): unknown {
-  const isContainer = (v: unknown): v is object => v !== null && typeof v === 'object';
   if (!isContainer(value)) return value;
   type Target = unknown[] | Record<string, unknown>;
   const root: Target = Array.isArray(value) ? [] : {};
   const stack: Array<{ from: object; to: Target; state: S }> = [{ from: value, to: root, state: rootState }];
+  // Plain loops over keys and items: this runs for every entity of every webhook.
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { from, to, state } = item;
-    const isArray = Array.isArray(from);
-    const entries: Array<[string, unknown]> = isArray
-      ? from.map((v, i) => [String(i), v])
-      : Object.entries(from);
-    for (const [key, inner] of entries) {
-      const innerState = isArray ? state : child(key, state);
-      if (innerState === null) continue;
-      let copy: unknown = inner;
-      if (isContainer(inner)) {
-        copy = Array.isArray(inner) ? [] : {};
-        stack.push({ from: inner, to: copy as Target, state: innerState });
-      }
-      if (Array.isArray(to)) to.push(copy);
-      else to[key] = copy;
+    if (Array.isArray(from)) {
+      const out = to as unknown[];
+      for (const inner of from) out.push(copyInto(inner, state, stack));
+      continue;
+    }
+    const source = from as Record<string, unknown>;
+    const out = to as Record<string, unknown>;
+    for (const key in source) {
+      if (!Object.hasOwn(source, key)) continue;
+      const innerState = child(key, state);
+      if (innerState !== null) out[key] = copyInto(source[key], innerState, stack);
     }
   }
   return root;
+}
+
+function isContainer(v: unknown): v is object {
+  return v !== null && typeof v === 'object';
+}
+
+/** The copy of `inner` to place: itself when a scalar, else an empty container queued to fill. */
+function copyInto<S>(
+  inner: unknown,
+  state: S,
+  stack: Array<{ from: object; to: unknown[] | Record<string, unknown>; state: S }>,
+): unknown {
+  if (!isContainer(inner)) return inner;
+  const copy = Array.isArray(inner) ? [] : {};
+  stack.push({ from: inner, to: copy, state });
+  return copy;
 }
 
 /**

@@ -5,7 +5,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * `/` -> `_`, padding kept.
  */
 export function signBody(body: string | Uint8Array, secret: string): string {
-  return createHmac('sha256', secret).update(body).digest('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  // base64url is that alphabet without the padding, which for 32 bytes is always one '='.
+  return `${createHmac('sha256', secret).update(body).digest('base64url')}=`;
 }
 
 /**
