@@ -64,7 +64,7 @@ interface Harness {
 
 /** Builds the connector the way the service does: config from env, runtime, SQLite store, ingest. */
 async function harness(env: Record<string, string> = {}): Promise<Harness> {
-  const { config, store, loaded, ingestor } = await openConnectorWorld({
+  const { store, loaded, ingestor } = await openConnectorWorld({
     id: 'google-workspace',
     env: {
       NODE_ENV: 'test',
