@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signBody } from '../../src/growrk/signature.ts';
 import { startServiceProcess } from '../helpers/service-process.ts';
+import { measureIngestFloor } from './ingest-floor.ts';
 
 const SECRET = 'bench-secret';
 const SCRIPT = fileURLToPath(new URL('./wrk-bodies.lua', import.meta.url));
@@ -320,6 +321,17 @@ export async function benchIngest(
         `  growrk-sync sustained (acknowledged and projected) / hand-written req/s: ${show(ratios(service, peer, (m) => m.sustained))}x`,
       );
       console.log(`  hand-written receiver / bare node:http: ${show(ratios(peer, bare))}`);
+      const floor = await measureIngestFloor(
+        Array.from({ length: 10_000 }, (_, i) => {
+          const { body, headers } = employeesWebhook(i, perBody, 90_000_000);
+          return { signature: headers['x-growrk-signature']!, body: Buffer.from(body) };
+        }),
+        SECRET,
+      );
+      const bareCpu = median(bare.map((m) => m.cpuUsPerRequest));
+      console.log(
+        `  floor, CPU a body on top of bare (this process): verify ${floor.verify.toFixed(1)} + sha256 ${floor.hash.toFixed(1)} + JSON.parse ${floor.parse.toFixed(1)} + inbox insert and commit share ${floor.insertAndCommit.toFixed(1)} = ${floor.total.toFixed(1)} us; bare ${bareCpu.toFixed(1)} us a request: a receiver doing only that reaches at most ${(bareCpu / (bareCpu + floor.total)).toFixed(2)} of bare's CPU per request`,
+      );
       console.log(
         `  CPU per request, growrk-sync / bare: ${show(
           ratios(service, bare, (m) => m.cpuUsPerRequest),
