@@ -80,16 +80,17 @@ function answer(deps: WebhookDeps, res: ServerResponse, requestId: string, outco
       type: metricType(outcome.type),
       result: result.duplicate ? 'duplicate' : result.status,
     });
-    deps.logger.debug(
-      {
-        reqId: requestId,
-        eventId: result.id,
-        eventType: outcome.type,
-        duplicate: result.duplicate,
-        status: result.status,
-      },
-      'webhook stored',
-    );
+    if (deps.logger.isLevelEnabled('debug'))
+      deps.logger.debug(
+        {
+          reqId: requestId,
+          eventId: result.id,
+          eventType: outcome.type,
+          duplicate: result.duplicate,
+          status: result.status,
+        },
+        'webhook stored',
+      );
     const body = {
       id: result.id,
       duplicate: result.duplicate,
