@@ -1,27 +1,22 @@
 import { loadConfig } from '../config/load.ts';
 import { CONNECTOR_MANIFESTS } from '../connector/registry.ts';
 import { isSyncError, SyncError } from '../errors.ts';
-import { checkCommand } from './commands/check.ts';
-import { eventsCommand } from './commands/events.ts';
-import { heldCommand } from './commands/held.ts';
-import { importCommand } from './commands/import.ts';
-import { initCommand } from './commands/init.ts';
-import { offboardingsCommand } from './commands/offboardings.ts';
-import { reconcileCommand } from './commands/reconcile.ts';
-import { sendTestCommand } from './commands/send-test.ts';
-import { serveCommand } from './commands/serve.ts';
 import { type CliDeps, type Command, type CommandContext, EXIT } from './io.ts';
 
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  events: eventsCommand,
-  'send-test': sendTestCommand,
-  held: heldCommand,
-  check: checkCommand,
-  init: initCommand,
-  reconcile: reconcileCommand,
-  import: importCommand,
-  offboardings: offboardingsCommand,
+/**
+ * Each command's module, loaded when that command runs: a `reconcile` process does not carry the
+ * HTTP service (Fastify, metrics, tracing), whose modules stay in the heap for the whole run.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
+  events: async () => (await import('./commands/events.ts')).eventsCommand,
+  'send-test': async () => (await import('./commands/send-test.ts')).sendTestCommand,
+  held: async () => (await import('./commands/held.ts')).heldCommand,
+  check: async () => (await import('./commands/check.ts')).checkCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
+  reconcile: async () => (await import('./commands/reconcile.ts')).reconcileCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  offboardings: async () => (await import('./commands/offboardings.ts')).offboardingsCommand,
 };
 
 const HELP = `growrk-sync: GroWrk webhooks into ${CONNECTOR_MANIFESTS.map((m) => m.title).join(', ')}
@@ -64,13 +59,14 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   }
   // With --json, an error is a JSON object on stdout; the exit code is the same either way.
   const json = rest.includes('--json');
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     if (json) ctx.out(errorJson(new SyncError('USAGE', `unknown command "${name}"`)));
     else ctx.err(`unknown command "${name}"\n\n${HELP}`);
     return EXIT.usage;
   }
   try {
+    const command = await load();
     return await command(rest, ctx);
   } catch (err) {
     const usage = isSyncError(err, 'USAGE', 'CONFIG_INVALID');
