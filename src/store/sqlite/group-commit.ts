@@ -1,4 +1,5 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { Savepoint } from './savepoint.ts';
 import type { WalSync } from './wal-sync.ts';
 
 type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -46,18 +47,8 @@ export class GroupCommitter {
     });
   }
 
-  private prepared: { savepoint: StatementSync; release: StatementSync; rollbackTo: StatementSync } | null =
-    null;
-
   /** Savepoint statements, prepared once (exec would parse them again for every write). */
-  private savepoints() {
-    this.prepared ??= {
-      savepoint: this.db.prepare('SAVEPOINT w'),
-      release: this.db.prepare('RELEASE w'),
-      rollbackTo: this.db.prepare('ROLLBACK TO w'),
-    };
-    return this.prepared;
-  }
+  private savepoint: Savepoint | null = null;
 
   /**
    * Runs the batch's work inside the open transaction. First all of it without savepoints (two
@@ -82,21 +73,15 @@ export class GroupCommitter {
 
   /** Runs each piece of the batch in its own savepoint. */
   private runEach(batch: readonly Pending[]): Result[] {
-    const { savepoint, release, rollbackTo } = this.savepoints();
-    const results: Result[] = [];
-    for (const item of batch) {
-      savepoint.run();
+    this.savepoint ??= new Savepoint(this.db, 'w');
+    const savepoint = this.savepoint;
+    return batch.map((item): Result => {
       try {
-        const value = item.work();
-        release.run();
-        results.push({ ok: true, value });
+        return { ok: true, value: savepoint.run(item.work) };
       } catch (error) {
-        rollbackTo.run();
-        release.run();
-        results.push({ ok: false, error });
+        return { ok: false, error };
       }
-    }
-    return results;
+    });
   }
 
   /** Ends a transaction left open by a failure (a closed connection has none to end). */

@@ -50,6 +50,7 @@ import type {
 import { Behind, type BehindLimits } from './behind.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { Savepoint } from './savepoint.ts';
 import { WalSync } from './wal-sync.ts';
 
 type Row = Record<string, unknown>;
@@ -81,6 +82,7 @@ export class SqliteStore implements Store {
   private jobsReady = false;
   private readonly walSync: WalSync | null;
   private readonly behind: Behind;
+  private projectionSavepoint: Savepoint | null = null;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -279,24 +281,15 @@ export class SqliteStore implements Store {
       this.behind.projected(0, 0, true);
       return 0;
     }
-    const savepoint = this.stmt('SAVEPOINT projection');
-    const release = this.stmt('RELEASE projection');
-    const rollbackTo = this.stmt('ROLLBACK TO projection');
-    savepoint.run();
+    this.projectionSavepoint ??= new Savepoint(this.db, 'projection');
+    const savepoint = this.projectionSavepoint;
     try {
-      this.projectRows(rows);
-      release.run();
+      savepoint.run(() => this.projectRows(rows));
     } catch {
-      rollbackTo.run();
-      release.run();
       for (const row of rows) {
-        savepoint.run();
         try {
-          this.projectRows([row]);
-          release.run();
+          savepoint.run(() => this.projectRows([row]));
         } catch (err) {
-          rollbackTo.run();
-          release.run();
           this.stmt(
             "UPDATE inbox SET projection = NULL, error_code = 'PROJECTION_FAILED', error_message = ? WHERE rowid = ?",
           ).run(
