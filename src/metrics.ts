@@ -68,6 +68,7 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
       },
     });
     // Work that needs a person: held changes (status held) and dead jobs, by connector and kind.
+    const attention = oncePerScrape(() => store.countAttention());
     for (const [state, name, help] of [
       [
         'held',
@@ -86,7 +87,7 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
         labelNames: ['connector', 'kind'] as const,
         registers: [registry],
         async collect() {
-          const counts = await store.countAttention();
+          const counts = await attention();
           this.reset();
           for (const c of counts)
             if (c.state === state) this.set({ connector: c.connector, kind: c.kind }, c.count);
@@ -95,6 +96,7 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
     }
     // The projection behind the acknowledgement (SQLite): how far it is behind, and whether its
     // last background slice failed (1) — it is retried, nothing is lost, but it needs a look.
+    const backlog = oncePerScrape(() => store.projectionBacklog());
     for (const [name, help, read] of [
       [
         'growrk_projection_backlog_events',
@@ -117,7 +119,7 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
         help,
         registers: [registry],
         async collect() {
-          this.set(read(await store.projectionBacklog()));
+          this.set(read(await backlog()));
         },
       });
     }
@@ -144,4 +146,18 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
     });
   }
   return { registry, eventsReceived, eventsRejected, httpDuration, vendorCalls, syncDuration, jobOutcomes };
+}
+
+/**
+ * A store read that several gauges of one scrape share: the gauges collect together, so while one
+ * read is in flight every caller gets it, and the next scrape reads again.
+ */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
 }
