@@ -46,13 +46,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     // Node's own clocks: headers, then the whole request (headers and body), then idle keep-alive.
     // They are checked every connectionsCheckingInterval, so that follows the shortest of them.
+    // The server below is created with them (with a serverFactory, Fastify sets no clock itself).
     http: {
       headersTimeout: http.headersTimeout,
       requestTimeout: http.bodyTimeout,
+      keepAliveTimeout: http.keepAliveTimeout,
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(http.headersTimeout / 4))),
     },
-    requestTimeout: http.bodyTimeout,
-    keepAliveTimeout: http.keepAliveTimeout,
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit,
@@ -61,15 +61,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: true,
     // Webhook deliveries go straight to their handler; everything else, and every delivery once
     // the app is closing (answered 503 by Fastify), goes through Fastify's routing.
-    serverFactory: (routing, options) => {
-      const server = createServer(options.http ?? {}, (req: IncomingMessage, res: ServerResponse) => {
+    serverFactory: (routing, options) =>
+      createServer(options.http ?? {}, (req: IncomingMessage, res: ServerResponse) => {
         if (closing || !isWebhookRequest(req)) return routing(req, res);
         webhook(req, res, requestIdOf(req));
-      });
-      server.keepAliveTimeout = http.keepAliveTimeout;
-      server.requestTimeout = http.bodyTimeout;
-      return server;
-    },
+      }),
   });
   app.addHook('preClose', (done) => {
     closing = true;
