@@ -61,11 +61,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: true,
     // Webhook deliveries go straight to their handler; everything else, and every delivery once
     // the app is closing (answered 503 by Fastify), goes through Fastify's routing.
-    serverFactory: (routing, options) =>
-      createServer(options.http ?? {}, (req: IncomingMessage, res: ServerResponse) => {
+    serverFactory: (routing, options) => {
+      const server = createServer(options.http ?? {}, (req: IncomingMessage, res: ServerResponse) => {
         if (closing || !isWebhookRequest(req)) return routing(req, res);
         webhook(req, res, requestIdOf(req));
-      }),
+      });
+      // A client may shut its sending side once its request is complete. By default Node then
+      // drops the answer of a request still being handled (a durable commit takes a moment), and
+      // an event that was stored goes unacknowledged. Node's own httpAllowHalfOpen (not in its
+      // typings) keeps the connection until the answer is written, then ends it.
+      Object.assign(server, { httpAllowHalfOpen: true });
+      return server;
+    },
   });
   app.addHook('preClose', (done) => {
     closing = true;

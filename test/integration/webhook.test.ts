@@ -278,4 +278,23 @@ describe('POST /webhooks/growrk', () => {
     cleanup = cleanup.slice(0, -1);
     await store.close();
   });
+
+  it('answers a client that shuts its sending side once its request is sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-half-'));
+    const { app: server, store } = await app({}, join(dir, 'db.sqlite'));
+    const url = new URL(await server.listen({ port: 0, host: '127.0.0.1' }));
+    const body = fixtureBodies().get('employee.offboarded')!;
+    const socket = connect(Number(url.port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (c: Buffer) => {
+      answer += c.toString('latin1');
+    });
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    socket.end(
+      `POST /webhooks/growrk HTTP/1.1\r\nHost: x\r\nX-Growrk-Signature: ${signBody(body, SECRET)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect((await store.listEvents({})).map((e) => e.type)).toEqual(['employee.offboarded']);
+  });
 });
