@@ -65,19 +65,24 @@ async function inboxAppend(bodies: ReadonlyArray<{ body: Buffer }>): Promise<num
     db.exec('PRAGMA synchronous = NORMAL');
     const wal = openSync(`${path}-wal`, 'r+');
     const insert = db.prepare(
-      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, body, entity_keys, projection, urgent)
-       VALUES (?, ?, 'employee.updated', 'c1', '2024-01-01T00:00:00Z', ?, 'accepted', ?, '[]', '{}', 0)
-       ON CONFLICT (body_hash) DO NOTHING`,
+      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, body, entity_keys)
+       VALUES (?, ?, 'employee.updated', 'c1', ?, ?, 'accepted', ?, '[]')
+       ON CONFLICT (coalesce(growrk_ts, ''), body_hash) DO NOTHING`,
     );
-    const rows = bodies.map((b, i) => ({
-      id: `evt_${String(i).padStart(12, '0')}`,
-      hash: createHash('sha256').update(b.body).digest('hex'),
-      body: b.body.toString('utf8'),
-    }));
+    const rows = bodies.map((b, i) => {
+      const body = b.body.toString('utf8');
+      return {
+        id: `evt_${String(i).padStart(12, '0')}`,
+        hash: createHash('sha256').update(b.body).digest('hex'),
+        timestamp: String((JSON.parse(body) as { timestamp?: unknown }).timestamp ?? ''),
+        body,
+      };
+    });
     const before = cpuUs();
     for (let start = 0; start < rows.length; start += BATCH) {
       db.exec('BEGIN IMMEDIATE');
-      for (const row of rows.slice(start, start + BATCH)) insert.run(row.id, row.hash, start, row.body);
+      for (const row of rows.slice(start, start + BATCH))
+        insert.run(row.id, row.hash, row.timestamp, start, row.body);
       db.exec('COMMIT');
       fdatasyncSync(wal);
     }

@@ -80,9 +80,9 @@ function unprojected(path: string): string[] {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
     return (
-      db.prepare('SELECT id FROM inbox WHERE projection IS NOT NULL ORDER BY rowid').all() as Array<{
-        id: string;
-      }>
+      db
+        .prepare('SELECT i.id FROM inbox_pending p JOIN inbox i ON i.seq = p.seq ORDER BY p.seq')
+        .all() as Array<{ id: string }>
     ).map((r) => r.id);
   } finally {
     db.close();

@@ -253,4 +253,49 @@ ALTER TABLE inbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX inbox_unprojected ON inbox(urgent DESC) WHERE projection IS NOT NULL;
 `,
   },
+  {
+    version: 8,
+    name: 'inbox as an append-only log, its projection queue apart',
+    // The inbox is rebuilt (its rows copied in order, once) for two costs that grew with it:
+    // - Dedupe: a body is a duplicate of an earlier row with the same GroWrk timestamp and body
+    //   hash. The same bodies as before (equal bytes have equal timestamps), but the unique index
+    //   now grows at its right edge as time goes on, where a bare hash landed each new row at a
+    //   random place in an index that outgrows the page cache.
+    // - Projection: what a row still owes the projection (its settings; urgent rows first) is a
+    //   small row of `inbox_pending`, deleted once projected, where it used to be a column of the
+    //   inbox row, whose update rewrote the whole row with its body.
+    // `seq` names the row for `inbox_pending` (an INTEGER PRIMARY KEY, which VACUUM keeps).
+    sql: `
+CREATE TABLE inbox_next (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  body_hash TEXT NOT NULL,
+  type TEXT,
+  company_id TEXT,
+  growrk_ts TEXT,
+  received_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error_code TEXT,
+  error_message TEXT,
+  entity_keys TEXT NOT NULL DEFAULT '[]',
+  body TEXT NOT NULL
+);
+INSERT INTO inbox_next (seq, id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, entity_keys, body)
+  SELECT rowid, id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, entity_keys, body
+  FROM inbox ORDER BY rowid;
+CREATE TABLE inbox_pending (
+  rank INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  settings TEXT NOT NULL,
+  PRIMARY KEY (rank, seq)
+) WITHOUT ROWID;
+INSERT INTO inbox_pending (rank, seq, settings)
+  SELECT 1 - urgent, rowid, projection FROM inbox WHERE projection IS NOT NULL;
+DROP TABLE inbox;
+ALTER TABLE inbox_next RENAME TO inbox;
+CREATE UNIQUE INDEX inbox_dedupe ON inbox(coalesce(growrk_ts, ''), body_hash);
+CREATE INDEX inbox_status ON inbox(status, id);
+CREATE INDEX inbox_type ON inbox(type, id);
+`,
+  },
 ];

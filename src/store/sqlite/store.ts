@@ -158,7 +158,7 @@ export class SqliteStore implements Store {
       }
     }
     const waiting = this.db
-      .prepare('SELECT count(*) AS n, coalesce(sum(urgent), 0) AS u FROM inbox WHERE projection IS NOT NULL')
+      .prepare('SELECT count(*) AS n, coalesce(sum(rank = 0), 0) AS u FROM inbox_pending')
       .get() as Row;
     this.behind.restore(Number(waiting.n), Number(waiting.u));
     return { applied };
@@ -220,42 +220,46 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The acknowledgement's only write: the inbox row (a body seen before answers as a duplicate of
-   * its first row). An accepted event of a known family keeps what its projection needs in
-   * `projection`; {@link projectBehind} projects it after the commit, in batches.
+   * The acknowledgement's writes: the inbox row (a body seen before answers as a duplicate of its
+   * first row) and, for an accepted event of a known family, its place in `inbox_pending` with
+   * what its projection needs; {@link projectBehind} projects it after the commit, in batches.
    */
   private appendNow(input: IngestInput): IngestResult {
     const event = input.event;
     const projects = input.status === 'accepted' && event !== null && event.kind !== null;
     const urgent = projects && isUrgentEvent(event);
     const keys = event?.kind ? event.entities.map((e) => entityKey(event.kind!, e.id)) : [];
+    const timestamp = event?.timestamp ?? null;
     const inserted = this.stmt(
-      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys, projection, urgent)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (body_hash) DO NOTHING`,
+      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (coalesce(growrk_ts, ''), body_hash) DO NOTHING`,
     ).run(
       input.id,
       input.bodyHash,
       event?.type ?? input.type ?? null,
       event?.companyId ?? null,
-      event?.timestamp ?? null,
+      timestamp,
       input.receivedAt,
       input.status,
       input.error?.code ?? null,
       input.error?.message ?? null,
       input.body,
       JSON.stringify(keys),
-      projects
-        ? JSON.stringify({ jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs ?? null })
-        : null,
-      urgent ? 1 : 0,
     );
     if (Number(inserted.changes) === 0) {
-      const existing = this.stmt('SELECT id, status FROM inbox WHERE body_hash = ?').get(
-        input.bodyHash,
-      ) as Row;
+      const existing = this.stmt(
+        "SELECT id, status FROM inbox WHERE coalesce(growrk_ts, '') = ? AND body_hash = ?",
+      ).get(timestamp ?? '', input.bodyHash) as Row;
       return { id: String(existing.id), duplicate: true, status: existing.status as IngestResult['status'] };
     }
-    if (projects) this.behind.appended(urgent);
+    if (projects) {
+      this.stmt('INSERT INTO inbox_pending (rank, seq, settings) VALUES (?, ?, ?)').run(
+        urgent ? 0 : 1,
+        inserted.lastInsertRowid,
+        JSON.stringify({ jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs ?? null }),
+      );
+      this.behind.appended(urgent);
+    }
     return { id: input.id, duplicate: false, status: input.status };
   }
 
@@ -275,7 +279,8 @@ export class SqliteStore implements Store {
    */
   private projectSlice(limit: number): number {
     const rows = this.stmt(
-      'SELECT rowid AS seq, id, received_at, body, projection, urgent FROM inbox WHERE projection IS NOT NULL ORDER BY urgent DESC, rowid LIMIT ?',
+      `SELECT p.rank, p.seq, p.settings, i.id, i.received_at, i.body
+       FROM inbox_pending p JOIN inbox i ON i.seq = p.seq ORDER BY p.rank, p.seq LIMIT ?`,
     ).all(limit) as Row[];
     if (rows.length === 0) {
       this.behind.projected(0, 0, true);
@@ -290,16 +295,15 @@ export class SqliteStore implements Store {
         try {
           savepoint.run(() => this.projectRows([row]));
         } catch (err) {
-          this.stmt(
-            "UPDATE inbox SET projection = NULL, error_code = 'PROJECTION_FAILED', error_message = ? WHERE rowid = ?",
-          ).run(
+          this.stmt("UPDATE inbox SET error_code = 'PROJECTION_FAILED', error_message = ? WHERE seq = ?").run(
             err instanceof Error ? err.message.slice(0, 500) : String(err).slice(0, 500),
             row.seq as number,
           );
+          this.unqueue(row);
         }
       }
     }
-    const urgent = rows.filter((row) => Number(row.urgent) === 1).length;
+    const urgent = rows.filter((row) => Number(row.rank) === 0).length;
     this.behind.projected(rows.length, urgent, rows.length < limit);
     return rows.length;
   }
@@ -309,7 +313,7 @@ export class SqliteStore implements Store {
     const events = rows.map((row) => ({
       row,
       event: projectedFromStored(String(row.id), String(row.body)),
-      settings: JSON.parse(String(row.projection)) as {
+      settings: JSON.parse(String(row.settings)) as {
         jobConnectors: IngestInput['jobConnectors'];
         clockSkewMs: number | null;
       },
@@ -328,7 +332,6 @@ export class SqliteStore implements Store {
     // `current` is updated in place, so the batch projects as one-by-one ingests would; each
     // changed snapshot is written once, in its final state.
     const changed = new Map<string, EntitySnapshot>();
-    const markProjected = this.stmt('UPDATE inbox SET projection = NULL WHERE rowid = ?');
     for (const { row, event, settings } of events) {
       const receivedAt = Number(row.received_at);
       const outcome = projectEvent({
@@ -341,9 +344,17 @@ export class SqliteStore implements Store {
       for (const snapshot of outcome.changed) changed.set(entityKey(snapshot.kind, snapshot.id), snapshot);
       this.insertOutcomes(outcome.outcomes);
       this.enqueueNow(outcome.jobs, receivedAt);
-      markProjected.run(row.seq as number);
+      this.unqueue(row);
     }
     for (const snapshot of changed.values()) this.writeEntity(snapshot);
+  }
+
+  /** The row's projection is done (or failed for good): it leaves the queue. */
+  private unqueue(row: Row): void {
+    this.stmt('DELETE FROM inbox_pending WHERE rank = ? AND seq = ?').run(
+      row.rank as number,
+      row.seq as number,
+    );
   }
 
   private writeEntity(s: EntitySnapshot): void {
