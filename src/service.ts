@@ -118,7 +118,7 @@ export async function startService(options: {
     if (options.listen !== false) {
       url = await app.listen({ port: config.port, host: config.host });
     }
-    const reconcile = startReconcileScheduler({ config, store, runtime, logger });
+    const reconcile = startReconcileScheduler({ config, store, runtime, logger, cwd: options.cwd });
     const alerts = startAlertMonitor({
       store,
       config: config.alerts,

@@ -345,14 +345,23 @@ function schemaInfo(schema: {
   };
 }
 
+/**
+ * The CRM search limit as a limiter policy: `searchPerSecond` a second, with a tenth of a second of
+ * margin (HubSpot counts searches by arrival, and arrivals jitter).
+ */
+export function searchPolicy(config: Pick<HubSpotConfig, 'searchPerSecond'>): {
+  limit: number;
+  intervalMs: number;
+} {
+  return { limit: config.searchPerSecond, intervalMs: 1100 };
+}
+
 /** Builds the client: the SDK with our limiters and error mapping around every call. */
 export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClient {
   const { config } = options;
   const now = options.now ?? Date.now;
   const portal = options.limiter;
-  // A tenth of a second of margin: HubSpot counts searches by arrival, and arrivals jitter.
-  const searchLimiter =
-    options.searchLimiter ?? createRateLimiter({ limit: config.searchPerSecond, intervalMs: 1100 });
+  const searchLimiter = options.searchLimiter ?? createRateLimiter(searchPolicy(config));
   const sdk = new Client({
     accessToken: config.accessToken,
     basePath: config.baseUrl.replace(/\/+$/, ''),

@@ -12,7 +12,7 @@ import type { EntitySnapshot } from '../../src/core/projection.ts';
 import type { EntityKind } from '../../src/growrk/types.ts';
 import type { RateLimiter } from '../../src/sync/rate-limiter.ts';
 import { applyPlans, BATCH_SIZE } from './apply.ts';
-import { createHubSpotClient, type HubSpotClient } from './client.ts';
+import { createHubSpotClient, type HubSpotClient, searchPolicy } from './client.ts';
 import type { HubSpotConfig } from './config.ts';
 import { emailOf } from './contacts.ts';
 import { listEntities } from './list.ts';
@@ -25,8 +25,20 @@ const hubspot = {
   kinds(config: HubSpotConfig): readonly EntityKind[] {
     return config.syncOrders ? ['employee', 'product', 'order'] : ['employee', 'product'];
   },
-  connect: ({ config, limiter }: { config: HubSpotConfig; limiter: RateLimiter }): HubSpotClient =>
-    createHubSpotClient({ config, limiter }),
+  connect: ({
+    config,
+    limiter,
+    extraLimiter,
+  }: {
+    config: HubSpotConfig;
+    limiter: RateLimiter;
+    extraLimiter: (name: string, policy: { limit: number; intervalMs: number }) => RateLimiter;
+  }): HubSpotClient =>
+    createHubSpotClient({
+      config,
+      limiter,
+      searchLimiter: extraLimiter('search', searchPolicy(config)),
+    }),
   batchSize: BATCH_SIZE,
   read: readEntities,
   plan: planEntity,

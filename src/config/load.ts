@@ -101,6 +101,9 @@ function nameVariable(problem: string, env: Record<string, string>): string {
   return `${leaf.env} (${match[1]}): ${match[2]}${shown}`;
 }
 
+/** Smallest old generation a scheduled reconciliation's thread may be given (MiB). */
+export const MIN_THREAD_HEAP_MB = 64;
+
 /** Rules that span keys or need more than a format. */
 function crossChecks(c: AppConfig): string[] {
   const problems: string[] = [];
@@ -118,6 +121,13 @@ function crossChecks(c: AppConfig): string[] {
     !cron.validate(c.reconcile.schedule)
   ) {
     problems.push(`reconcile.schedule: "${c.reconcile.schedule}" is not a cron expression (or "off")`);
+  }
+  const heap = c.reconcile.threadHeapMb;
+  if (heap !== 0 && heap < MIN_THREAD_HEAP_MB) {
+    // Far below, V8 cannot even start the thread's isolate (and aborts the whole process).
+    problems.push(
+      `RECONCILE_THREAD_HEAP_MB: must be 0 (the service thread) or at least ${MIN_THREAD_HEAP_MB} MiB, not ${heap}`,
+    );
   }
   if (c.http.headersTimeout > c.http.bodyTimeout) {
     problems.push(

@@ -212,6 +212,12 @@ const coreSchema = {
       default: 0.05,
       env: 'RECONCILE_MAX_DESTRUCTIVE_SHARE',
     },
+    threadHeapMb: {
+      doc: 'Old-generation heap limit (MiB) of the thread a scheduled reconciliation in serve runs on, beside a 48 MiB young generation; 0 runs it on the service thread with V8 defaults.',
+      format: 'nat',
+      default: 128,
+      env: 'RECONCILE_THREAD_HEAP_MB',
+    },
   },
   privacy: {
     keepFields: {

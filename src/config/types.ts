@@ -42,7 +42,7 @@ export interface CoreConfig {
     destructiveLimit: number;
     destructiveWindow: number;
   };
-  reconcile: { schedule: string; maxDestructive: number; maxDestructiveShare: number };
+  reconcile: { schedule: string; maxDestructive: number; maxDestructiveShare: number; threadHeapMb: number };
   privacy: { keepFields: string[]; dropFields: string[] };
   admin: { token: string; maxFailedAttempts: number; failedAttemptsWindow: number };
   /** Notifications (src/alerts/); each sink is off while its URL is empty. */

@@ -194,8 +194,18 @@ export interface ConnectorDefinition<
    * and gives any other all of them at once (the connector splits them into its batches).
    */
   batchSize: number;
-  /** Builds the vendor client once per process. */
-  connect(input: { config: Config; logger: Logger; limiter: RateLimiter }): Client | Promise<Client>;
+  /**
+   * Builds the vendor client once per process (and once per scheduled reconciliation's thread).
+   * `limiter` is the connector's call limiter; a vendor limit of its own beside it (HubSpot's
+   * searches per second) takes a limiter from `extraLimiter`, once per name, so that every thread
+   * of the process draws from the same one.
+   */
+  connect(input: {
+    config: Config;
+    logger: Logger;
+    limiter: RateLimiter;
+    extraLimiter: (name: string, policy: { limit: number; intervalMs: number }) => RateLimiter;
+  }): Client | Promise<Client>;
   /**
    * Reads the target's current state for the given entities (any kinds; one entity is a batch of
    * one), with the vendor's batch endpoints where it has them. Keyed by {@link entityKey} (ids are

@@ -47,6 +47,11 @@ export interface ReconcileDeps {
   signal?: AbortSignal;
   /** Items applied per page (tests use small pages). */
   pageSize?: number;
+  /**
+   * Told the run's id and the lease owner once the run is stored as running: what the service's
+   * thread needs to close the run (stored as failed, lease given back) if the thread running it dies.
+   */
+  onStarted?: (started: { runId: string; leaseOwner: string }) => void;
 }
 
 /** A run that ran, or one that did not because another run holds the lease. */
@@ -95,6 +100,7 @@ export async function reconcile(request: ReconcileRequest, deps: ReconcileDeps):
       await deps.store.updateRun(run.id, { status: 'running', finishedAt: null });
       deps.logger.warn({ runId: run.id }, 'reconcile: resuming a run that stopped, from its checkpoint');
     } else await deps.store.createRun(run);
+    deps.onStarted?.({ runId: run.id, leaseOwner: lease.owner });
     await closeAbandonedRuns(deps.store, run.id, startedAt);
     await deps.store.clearRunItems(run.id);
     const signal = deps.signal ? AbortSignal.any([lease.signal, deps.signal]) : lease.signal;

@@ -4,14 +4,20 @@
  * one runs, so a tick that finds the lease taken skips with one log line. Scheduled runs never
  * apply destructive changes past the budget: they hold them for approval. `serve --dry-run` makes
  * scheduled runs dry runs.
+ *
+ * Each run goes on a thread of its own with bounded memory (`isolated.ts`; `RECONCILE_THREAD_HEAP_MB`),
+ * drawing its vendor calls from this process's limiters; `RECONCILE_THREAD_HEAP_MB=0` runs it on
+ * the service thread instead, with V8's defaults.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/types.ts';
 import type { Store } from '../store/types.ts';
 import type { ConnectorRuntime } from '../sync/runtime.ts';
+import { reconcileOnThread } from './isolated.ts';
 import { planLine } from './render.ts';
 import { type ReconcileOutcome, reconcile } from './run.ts';
+import type { ReconcileRequest } from './types.ts';
 
 /** A started schedule. */
 export interface ReconcileScheduler {
@@ -27,6 +33,8 @@ export function startReconcileScheduler(deps: {
   store: Store;
   runtime: ConnectorRuntime;
   logger: Logger;
+  /** The directory a relative SQLite path is resolved against (the service's). */
+  cwd?: string;
 }): ReconcileScheduler | null {
   const schedule = deps.config.reconcile.schedule.trim();
   if (schedule === 'off' || deps.runtime.connectors.size === 0) return null;
@@ -34,12 +42,19 @@ export function startReconcileScheduler(deps: {
   const stopping = new AbortController();
   let current: Promise<ReconcileOutcome | null> | null = null;
 
+  const run = (request: ReconcileRequest): Promise<ReconcileOutcome> => {
+    if (deps.config.reconcile.threadHeapMb === 0)
+      return reconcile(request, { ...deps, logger, signal: stopping.signal });
+    const thread = reconcileOnThread(request, { ...deps, logger });
+    const stop = () => thread.stop(String((stopping.signal.reason as Error | undefined)?.message));
+    if (stopping.signal.aborted) stop();
+    else stopping.signal.addEventListener('abort', stop, { once: true });
+    return thread.outcome.finally(() => stopping.signal.removeEventListener('abort', stop));
+  };
+
   const runOnce = async (): Promise<ReconcileOutcome | null> => {
     try {
-      const outcome = await reconcile(
-        { trigger: 'schedule', dryRun: deps.config.dryRun, yes: false },
-        { ...deps, logger, signal: stopping.signal },
-      );
+      const outcome = await run({ trigger: 'schedule', dryRun: deps.config.dryRun, yes: false });
       if (!outcome.ran) {
         logger.info(
           { holder: outcome.holder.runId, since: outcome.holder.since },

@@ -8,11 +8,16 @@
  *    0.5% contacts deleted) and a run repairs it; then a converged run must write nothing.
  * 2. Memory: the same first sync and repair at 10,000 and 100,000 employees (30,000 and 300,000
  *    assets), both connectors, limits raised: peak RSS side by side, and the growth ratio.
+ * 3. Memory of a scheduled run: `serve` as a child process whose schedule fires once, doing the
+ *    same first sync at the largest size, on the service thread with V8's defaults
+ *    (`RECONCILE_THREAD_HEAP_MB=0`, as before) and on its own thread (the default): the service
+ *    process's peak RSS before the run and at its end, next to the CLI's first sync.
  *
  * Figures only: calls against the minimum the run computes, wall time against the rate-limit
  * floor, peak RSS of the reconcile process.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ConnectorReport, RunReport } from '../../src/reconcile/types.ts';
 import type { DirectoryUser } from '../fakes/google-directory/index.ts';
@@ -26,6 +31,7 @@ import {
   type World,
   type WorldOptions,
 } from '../helpers/reconcile-world.ts';
+import { startServiceProcess } from '../helpers/service-process.ts';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 /** Prints the process's peak RSS (KiB) on stderr at exit. */
@@ -298,9 +304,116 @@ async function memory(sizes: readonly number[]): Promise<void> {
   }
 }
 
+/** Peak RSS (VmHWM) of process `pid` so far, MiB (Linux). */
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** One scheduled first sync in a `serve` child process. */
+interface ScheduledRun {
+  label: string;
+  idleMiB: number;
+  peakMiB: number;
+  wallMs: number;
+  line: string;
+}
+
+/**
+ * Starts `serve` with a schedule that fires once, a few seconds after start (a seconds field: once
+ * a minute, and the run takes longer), waits for its "finished" line and reads the process's peak
+ * RSS then, and before the run.
+ */
+async function scheduledFirstSync(
+  world: World,
+  label: string,
+  env: Record<string, string>,
+): Promise<ScheduledRun> {
+  const second = (new Date().getUTCSeconds() + 10) % 60;
+  const service = await startServiceProcess({
+    ...world.env,
+    GROWRK_WEBHOOK_SECRET: 'bench-secret',
+    LOG_LEVEL: 'info',
+    RECONCILE_SCHEDULE: `${second} * * * * *`,
+    ...env,
+  });
+  try {
+    const pid = service.child.pid!;
+    const idleMiB = peakRssMiB(pid);
+    await service.waitForLine((l) => l.includes('"msg":"scheduled reconciliation enabled"'));
+    const started = performance.now();
+    const line = await service.waitForLine((l) =>
+      /"scheduled reconciliation (finished|failed|stopped)/.test(l),
+    );
+    const peakMiB = peakRssMiB(pid);
+    return { label, idleMiB, peakMiB, wallMs: performance.now() - started, line };
+  } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * Peak RSS of the service process during a scheduled first sync of `employees`, before (on the
+ * service thread, V8's defaults) and after (on its own thread), next to the CLI's first sync.
+ */
+async function scheduledMemory(employees: number): Promise<void> {
+  const world = await startWorld({
+    googlePerMinute: 1_000_000,
+    hubspotPer10s: 1_000_000,
+    hubspotSearchPerSecond: 100_000,
+    env: { RECONCILE_MAX_DESTRUCTIVE: '100000', RECONCILE_MAX_DESTRUCTIVE_SHARE: '0.05' },
+  });
+  try {
+    console.log(
+      `\n[reconcile] scheduled in serve, first sync of ${fmt(employees)} employees, ${fmt(employees * 3)} assets (limits raised)`,
+    );
+    const runs: ScheduledRun[] = [];
+    // BENCH_RECONCILE_THREAD_HEAPS: the RECONCILE_THREAD_HEAP_MB values to compare ("default": unset).
+    const heaps = (process.env.BENCH_RECONCILE_THREAD_HEAPS ?? '0,default').split(',');
+    const modes: Array<[string, Record<string, string>]> = heaps.map((h) =>
+      h === '0'
+        ? [
+            'service thread, V8 defaults (RECONCILE_THREAD_HEAP_MB=0, before)',
+            { RECONCILE_THREAD_HEAP_MB: '0' },
+          ]
+        : h === 'default'
+          ? ['own thread (RECONCILE_THREAD_HEAP_MB default)', {}]
+          : [`own thread (RECONCILE_THREAD_HEAP_MB=${h})`, { RECONCILE_THREAD_HEAP_MB: h }],
+    );
+    let cli: ChildRun | null = null;
+    for (const [i, [label, env]] of modes.entries()) {
+      if (i > 0) await world.reset();
+      await seedScale(world, employees);
+      world.clearCalls();
+      const run = await scheduledFirstSync(world, label, env);
+      runs.push(run);
+      const fields = JSON.parse(run.line) as { msg: string; status?: string; results?: unknown };
+      console.log(
+        `  ${label}: service peak RSS ${run.idleMiB.toFixed(0)} MiB started -> ${run.peakMiB.toFixed(0)} MiB at the end of the run; ${secs(run.wallMs)}; ${fields.msg.slice(0, 160)}`,
+      );
+    }
+    await world.reset();
+    await seedScale(world, employees);
+    world.clearCalls();
+    cli = await reconcileChild(world, []);
+    printRun('CLI first sync (`growrk-sync reconcile`, for comparison)', world, cli);
+    console.log('\n[reconcile] peak RSS (MiB), scheduled first sync in serve beside the CLI:');
+    for (const r of runs) console.log(`  ${r.label.padEnd(68)} ${r.peakMiB.toFixed(0).padStart(6)}`);
+    console.log(`  ${'CLI reconcile process'.padEnd(68)} ${cli.maxRssMiB.toFixed(0).padStart(6)}`);
+  } finally {
+    await world.close();
+  }
+}
+
 /** The `reconcile` benchmark section. */
 export async function benchReconcile(
-  options: { employees?: number; memorySizes?: readonly number[]; atLimits?: boolean } = {},
+  options: {
+    employees?: number;
+    memorySizes?: readonly number[];
+    atLimits?: boolean;
+    /** Employees of the scheduled-run figures (0: none). */
+    scheduled?: number;
+  } = {},
 ): Promise<void> {
   if (options.atLimits !== false) {
     await scale(
@@ -309,5 +422,8 @@ export async function benchReconcile(
       "at the vendors' limits (Google 2,400/min; HubSpot 190/10 s, search 4/s)",
     );
   }
-  await memory(options.memorySizes ?? [10_000, 100_000]);
+  const sizes = options.memorySizes ?? [10_000, 100_000];
+  if (sizes.length > 0) await memory(sizes);
+  const scheduled = options.scheduled ?? Math.max(...sizes);
+  if (scheduled > 0) await scheduledMemory(scheduled);
 }

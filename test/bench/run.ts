@@ -22,11 +22,18 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   postgres: () => benchPostgres(),
   hubspot: () => benchHubSpotBulk({ total: 10_000, limit: 190 }),
   reconcile: () => benchReconcile(),
-  // Only the memory figures (first sync and repair at 10,000 and 100,000 employees).
+  // Only the memory figures (first sync and repair at 10,000 and 100,000 employees, then a
+  // scheduled first sync in `serve` at the largest size, before and after, beside the CLI's).
   'reconcile-memory': () =>
     benchReconcile({
       atLimits: false,
-      memorySizes: (process.env.BENCH_RECONCILE_SIZES ?? '10000,100000').split(',').map(Number),
+      memorySizes: (process.env.BENCH_RECONCILE_SIZES ?? '10000,100000')
+        .split(',')
+        .filter(Boolean)
+        .map(Number),
+      ...(process.env.BENCH_RECONCILE_SCHEDULED
+        ? { scheduled: Number(process.env.BENCH_RECONCILE_SCHEDULED) }
+        : {}),
     }),
 };
 
