@@ -69,8 +69,10 @@ function wrapClient<T extends object>(client: T, methods: Map<string, number>): 
 }
 
 /**
- * A copy of `loaded` for one run. Note: in `serve` the worker shares the limiter, so `started()`
- * then also counts calls the worker made during the run.
+ * A copy of `loaded` for one run. A scheduled run on its own thread counts its own calls (its
+ * limiters are the thread's, drawing slots from the service's); one on the service thread
+ * (`RECONCILE_THREAD_HEAP_MB=0`) shares the job worker's limiter, so `started()` then also counts
+ * calls the worker made during the run.
  */
 export function runConnector(loaded: LoadedConnector): RunConnector {
   const methods = new Map<string, number>();

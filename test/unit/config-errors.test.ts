@@ -36,6 +36,15 @@ describe('configuration errors an operator can act on', () => {
     expect(lines({ ADMIN_TOKEN: 'x'.repeat(32) })).toEqual([]);
   });
 
+  it('refuses a scheduled-reconciliation thread heap too small to start the thread', () => {
+    expect(lines({ RECONCILE_THREAD_HEAP_MB: '16' })).toEqual([
+      'invalid configuration: RECONCILE_THREAD_HEAP_MB: must be 0 (the service thread) or at least 64 MiB, not 16',
+    ]);
+    expect(lines({ RECONCILE_THREAD_HEAP_MB: '64' })).toEqual([]);
+    expect(lines({ RECONCILE_THREAD_HEAP_MB: '0' })).toEqual([]);
+    expect(loadConfig({ env: {}, cwd: '/nonexistent' }).reconcile.threadHeapMb).toBe(128);
+  });
+
   it('checks the HTTP and payload limits against each other', () => {
     expect(lines({ HTTP_HEADERS_TIMEOUT: '20s', HTTP_BODY_TIMEOUT: '10s' })[0]).toMatch(
       /^invalid configuration: HTTP_HEADERS_TIMEOUT: 20000 ms is longer than HTTP_BODY_TIMEOUT/,
