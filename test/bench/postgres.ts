@@ -9,6 +9,7 @@ import { type GoogleEmulator, startGoogleEmulator } from '../fakes/google-direct
 import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
 import { TEST_DATABASE_URL } from '../helpers/stores.ts';
 import { benchIngest, employeeWebhook } from './ingest.ts';
+import { benchPostgresAck } from './postgres-ack.ts';
 
 const CONNECTOR = 'google-workspace';
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? TEST_DATABASE_URL;
@@ -192,5 +193,22 @@ export async function benchPostgres(
     }
   } finally {
     await emu.stop();
+  }
+}
+
+/** Acknowledgement latency and throughput on PostgreSQL without a load generator (see {@link benchPostgresAck}). */
+export async function benchPostgresAcks(): Promise<void> {
+  const schemas: string[] = [];
+  try {
+    await benchPostgresAck({
+      url: DATABASE_URL,
+      newSchema: () => {
+        const schema = newSchema();
+        schemas.push(schema);
+        return schema;
+      },
+    });
+  } finally {
+    await dropSchemas(schemas);
   }
 }

@@ -1,12 +1,13 @@
 // `npm run bench [-- section...]`: prints figures measured side by side in one run.
 // Sections: ingest, offboarding, offboarding-quota, offboarding-backlog, offboarding-closing, postgres,
+// postgres-ack, postgres-workers,
 // hubspot, reconcile, reconcile-memory (default: all that exist).
 import { benchHubSpotBulk } from './hubspot-bulk.ts';
 import { benchIngest } from './ingest.ts';
 import { benchOffboarding } from './offboarding.ts';
 import { benchOffboardingBacklog } from './offboarding-backlog.ts';
 import { benchOffboardingClosing } from './offboarding-closing.ts';
-import { benchPostgres } from './postgres.ts';
+import { benchPostgres, benchPostgresAcks } from './postgres.ts';
 import { benchReconcile } from './reconcile.ts';
 
 const SECTIONS: Record<string, () => Promise<void>> = {
@@ -20,6 +21,9 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   // Calls per offboarding with handover, device wipe and the equipment-gated closing on.
   'offboarding-closing': () => benchOffboardingClosing({ total: 100 }),
   postgres: () => benchPostgres(),
+  // The PostgreSQL store's acknowledgements in-process (no HTTP, no wrk), then the worker part alone.
+  'postgres-ack': () => benchPostgresAcks(),
+  'postgres-workers': () => benchPostgres({ ingestTotal: 0 }),
   hubspot: () => benchHubSpotBulk({ total: 10_000, limit: 190 }),
   reconcile: () => benchReconcile(),
   // Only the memory figures (first sync and repair at 10,000 and 100,000 employees, then a
