@@ -4,7 +4,7 @@
  * bounds of a burst that goes on.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Behind } from '../../src/store/sqlite/behind.ts';
+import { Behind } from '../../src/store/behind.ts';
 
 const LIMITS = { quietMs: 20, maxEvents: 100, maxDelayMs: 1_000, slice: 10 };
 

@@ -45,6 +45,11 @@ export class BatchQueue<I, O> {
     this.sameKey = sameKey;
   }
 
+  /** Whether items are queued or batches are committing. */
+  busy(): boolean {
+    return this.queue.length > 0 || this.inFlight > 0;
+  }
+
   /** Queues `input`; resolves with its result once the batch carrying it has committed. */
   run(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {

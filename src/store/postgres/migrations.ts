@@ -228,6 +228,25 @@ CREATE TABLE run_lists (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'projection behind the acknowledgement',
+    // A webhook is acknowledged once its inbox row has committed; its projection and job fan-out
+    // run behind, in slices, on whichever instance gets to them first. \`projection\` holds what that
+    // needs (the job connectors and clock skew of the acknowledgement) until the row is projected,
+    // then NULL; \`urgent\` rows (offboardings) are projected first; \`seq\` is the arrival order
+    // (numbers taken in each acknowledgement's arrival order). Rows stored before this version were
+    // projected in their own commit. No column here rewrites the table: none has a volatile default
+    // for the rows already there.
+    sql: `
+ALTER TABLE inbox ADD COLUMN projection jsonb;
+ALTER TABLE inbox ADD COLUMN urgent boolean NOT NULL DEFAULT false;
+ALTER TABLE inbox ADD COLUMN seq bigint;
+CREATE SEQUENCE inbox_seq OWNED BY inbox.seq;
+ALTER TABLE inbox ALTER COLUMN seq SET DEFAULT nextval('inbox_seq');
+CREATE INDEX inbox_unprojected ON inbox (urgent DESC, seq) WHERE projection IS NOT NULL;
+`,
+  },
 ];
 
 /** The version the code expects the schema to be at. */

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { entitiesTouched, type ProjectedEvent, projectEvent } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
+import { Behind, type BehindLimits, DEFAULT_BEHIND_LIMITS } from '../behind.ts';
 import { deadJobRequests, entitiesOf, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
   entityFromRow,
@@ -58,6 +58,13 @@ import {
 import { BatchQueue, type ItemResult } from './group-commit.ts';
 import { POSTGRES_LATEST_VERSION, POSTGRES_MIGRATIONS } from './migrations.ts';
 import { JOBS_CHANNEL, JobsListener, jobsPayload } from './notify.ts';
+import {
+  lockProjection,
+  type ProjectionContext,
+  projectionOf,
+  projectSlice,
+  type SliceResult,
+} from './projection.ts';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -71,6 +78,8 @@ const MAX_TX_ATTEMPTS = 4;
 const MAX_INGEST_BATCH = 200;
 /** Ingest transactions one store runs at once (the next batch gathers while these commit). */
 const MAX_INGEST_BATCHES_IN_FLIGHT = 2;
+/** Events projected per slice when a read catches the projection up. */
+const FRESH_SLICE = 512;
 
 /** Where the store reports errors it handles itself (pool, listener); pino's `warn` fits. */
 export interface PostgresStoreLogger {
@@ -85,12 +94,23 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
   listenRetryMs?: number | undefined;
   /** How often the idle LISTEN connection is probed, in ms. Default 30 000. */
   listenHeartbeatMs?: number | undefined;
+  /** When the projection behind the acknowledgement runs (default {@link DEFAULT_BEHIND_LIMITS}). */
+  behind?: BehindLimits | undefined;
+  /**
+   * How often, in ms, the store looks for unprojected rows another instance left (it stopped
+   * before projecting them) and projects those waiting longer than `behind.maxDelayMs` or urgent.
+   * Default 1000.
+   */
+  sweepMs?: number | undefined;
 }
 
 /**
  * The PostgreSQL store, for several instances on one database: per-call transactions at READ
- * COMMITTED (concurrent ingests share one, group commit), entity rows locked in a fixed order, jobs claimed with `FOR UPDATE SKIP LOCKED`,
- * wake-ups across instances by `LISTEN/NOTIFY`, budgets serialised by advisory locks.
+ * COMMITTED (concurrent ingests share one, group commit, which writes only inbox rows), the
+ * projection behind the acknowledgement in slices of its own, one projector at a time across
+ * instances (`./projection.ts`), every read of the projection, jobs, ledger or inbox caught up
+ * with what any instance acknowledged first, jobs claimed with `FOR UPDATE SKIP LOCKED`, wake-ups
+ * across instances by `LISTEN/NOTIFY`, budgets serialised by advisory locks.
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -113,6 +133,18 @@ export class PostgresStore implements Store {
     },
     (input) => input.bodyHash,
   );
+  /** When the projection behind the acknowledgements runs. */
+  private readonly behind: Behind;
+  private readonly limits: BehindLimits;
+  private readonly sweepMs: number;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweepFailing = false;
+  /** Projecting rows this store acknowledged (the count since it started). */
+  private appendedTotal = 0;
+  /** The read catch-up running, and the one queued after it (see {@link fresh}). */
+  private freshRun: Promise<void> | null = null;
+  private freshNext: Promise<void> | null = null;
+  private readonly projectionContext: ProjectionContext;
   private closed = false;
   private unreachable = false;
   /** Transactions committed, and re-runs after a deadlock, serialization failure or lost race. */
@@ -122,6 +154,18 @@ export class PostgresStore implements Store {
     this.conn = resolveConnection(options.url, options.schema);
     this.schema = this.conn.schema;
     this.logger = options.logger;
+    this.limits = options.behind ?? DEFAULT_BEHIND_LIMITS;
+    this.sweepMs = options.sweepMs ?? 1000;
+    this.projectionContext = {
+      schema: this.schema,
+      instanceId: this.instanceId,
+      insertOutcomes: (c, outcomes) => this.insertOutcomesIn(c, outcomes),
+    };
+    this.behind = new Behind({
+      project: (limit) => this.projectBehind(limit),
+      busy: () => this.ingests.busy(),
+      limits: this.limits,
+    });
     this.pool = new pg.Pool(poolConfig(this.conn, options));
     // An idle pooled connection that breaks (server restart, network) is removed by the pool,
     // which then emits 'error'; unhandled, that would crash the process.
@@ -184,7 +228,18 @@ export class PostgresStore implements Store {
   /** Runs one public operation: refused after close, and tracked so close() can wait for it. */
   private op<T>(work: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
-    const promise = work();
+    return this.track(work());
+  }
+
+  /** A read of the projection, jobs, ledger or inbox: caught up first ({@link fresh}). */
+  private read<T>(work: () => Promise<T>): Promise<T> {
+    return this.op(async () => {
+      await this.fresh();
+      return work();
+    });
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
     this.inflight.add(promise);
     const forget = () => this.inflight.delete(promise);
     promise.then(forget, forget);
@@ -284,6 +339,9 @@ export class PostgresStore implements Store {
           applied.push(migration.version);
         }
         return { applied };
+      }).then(async (result) => {
+        await this.startSweeping();
+        return result;
       }),
     );
   }
@@ -305,7 +363,20 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.inflight]);
+    this.behind.stop();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    // A clean stop leaves nothing of its own behind: what this store acknowledged is projected now.
+    // When that cannot be done (the database is away), the rows wait in the inbox for any
+    // instance's projector, as after a crash.
+    if (this.behind.pending > 0) {
+      try {
+        await this.catchUp();
+      } catch (err) {
+        this.report(asError(err), 'projection at close');
+      }
+    }
     await this.listener.close();
     await this.pool.end();
   }
@@ -316,30 +387,152 @@ export class PostgresStore implements Store {
     return this.op(() => this.ingests.run(input));
   }
 
-  /** PostgreSQL projects in the acknowledgement's own commit: nothing is ever behind. */
-  async projectionBacklog(): Promise<ProjectionBacklog> {
-    return { events: 0, oldestMs: 0, lastError: null };
+  /** The acknowledged events no instance has projected yet, read from the database. */
+  projectionBacklog(): Promise<ProjectionBacklog> {
+    return this.op(async () => {
+      const { events, oldestAt } = await this.unprojected();
+      return {
+        events,
+        oldestMs: oldestAt === null ? 0 : Math.max(0, Date.now() - oldestAt),
+        lastError: this.behind.backlog().lastError,
+      };
+    });
+  }
+
+  private async unprojected(): Promise<{ events: number; urgent: number; oldestAt: number | null }> {
+    const [row] = await this.query(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE urgent) AS u, min(received_at) AS oldest
+         FROM inbox WHERE projection IS NOT NULL`,
+    );
+    return {
+      events: Number(row?.n ?? 0),
+      urgent: Number(row?.u ?? 0),
+      oldestAt: row?.oldest == null ? null : Number(row.oldest),
+    };
+  }
+
+  /**
+   * After migrating: takes over what is waiting (rows acknowledged before a crash), then looks
+   * again every `sweepMs` for rows another instance left.
+   */
+  private async startSweeping(): Promise<void> {
+    if (this.sweepTimer !== null || this.closed) return;
+    await this.sweep(true);
+    this.sweepTimer = setInterval(() => {
+      void this.track(this.sweep(false));
+    }, this.sweepMs);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Takes over unprojected rows: all of them at start; later only urgent ones or those waiting
+   * longer than `maxDelayMs` (their instance stopped, or is too busy to get to them).
+   */
+  private async sweep(all: boolean): Promise<void> {
+    if (this.closed) return;
+    try {
+      const { events, urgent, oldestAt } = await this.unprojected();
+      this.sweepFailing = false;
+      if (events === 0 || oldestAt === null || events <= this.behind.pending) return;
+      if (all || urgent > 0 || Date.now() - oldestAt >= this.limits.maxDelayMs) {
+        this.behind.restore(events, urgent, oldestAt);
+      }
+    } catch (err) {
+      // Reported once per outage; the next sweep tries again.
+      if (!this.sweepFailing) this.report(asError(err), 'projection sweep');
+      this.sweepFailing = true;
+    }
+  }
+
+  /** One background slice, in a transaction of its own. */
+  private projectBehind(limit: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.track(this.projectInOwnTx(limit, false));
+  }
+
+  /**
+   * Projects unprojected rows (at most `limit`, or every one with `all`, in slices of `limit`) in
+   * one transaction holding the projection's lock, then wakes the job listeners here (every other
+   * instance hears the NOTIFY of the jobs' statement). Its commit is not waited for by any
+   * acknowledgement: the inbox rows are durable, and a projection lost with the server is redone
+   * from them (and WAL order keeps it ahead of anything that depends on it).
+   */
+  private async projectInOwnTx(limit: number, all: boolean): Promise<void> {
+    const appendedBefore = this.appendedTotal;
+    const done = await this.tx(async (c) => {
+      await c.query('SET LOCAL synchronous_commit = off');
+      await lockProjection(c, this.schema);
+      const total: SliceResult = { events: 0, urgent: 0, jobs: 0 };
+      for (;;) {
+        const slice = await projectSlice(c, limit, this.projectionContext);
+        total.events += slice.events;
+        total.urgent += slice.urgent;
+        total.jobs += slice.jobs;
+        if (slice.events < limit) return { ...total, drained: true };
+        if (!all) return { ...total, drained: false };
+      }
+    });
+    // Drained only if no acknowledgement of this store committed meanwhile (its row may have
+    // come after the last look): otherwise one more slice runs and finds out.
+    this.behind.projected(done.events, done.urgent, done.drained && this.appendedTotal === appendedBefore);
+    if (done.jobs > 0) this.wake();
+  }
+
+  /**
+   * Read-your-writes across instances: every event any instance acknowledged before this call is
+   * projected before it answers. A cheap look at the partial index first; then one catch-up, shared
+   * by the reads that arrive while it has not started yet (a read arriving while one runs waits for
+   * the next: the running one may have looked before that read's events committed).
+   */
+  private fresh(): Promise<void> {
+    if (this.freshRun === null) return this.startFresh();
+    this.freshNext ??= this.freshRun.then(noop, noop).then(() => {
+      this.freshNext = null;
+      return this.startFresh();
+    });
+    return this.freshNext;
+  }
+
+  private startFresh(): Promise<void> {
+    const run = this.catchUp().finally(() => {
+      if (this.freshRun === run) this.freshRun = null;
+    });
+    this.freshRun = run;
+    return run;
+  }
+
+  private async catchUp(): Promise<void> {
+    const [row] = await this.query(
+      'SELECT EXISTS (SELECT 1 FROM inbox WHERE projection IS NOT NULL) AS waiting',
+    );
+    if (row?.waiting !== true) return;
+    await this.projectInOwnTx(FRESH_SLICE, true);
   }
 
   /**
    * One batch of ingests, in arrival order, in one transaction (re-run whole after a deadlock or
-   * serialization failure). Wakes job listeners once it has committed.
+   * serialization failure): only inbox rows. Their projection runs behind, once it has committed.
    */
   private async ingestBatch(inputs: readonly IngestInput[]): Promise<Array<ItemResult<IngestResult>>> {
-    const { answers, jobs } = await this.tx((c) => this.ingestBatchIn(c, inputs));
-    if (jobs > 0) this.wake();
+    const { answers, projecting } = await this.tx((c) => this.ingestBatchIn(c, inputs));
+    for (const urgent of projecting) {
+      this.appendedTotal += 1;
+      this.behind.appended(urgent);
+    }
+    this.behind.wake();
     return answers.map((value) => ({ ok: true, value }));
   }
 
   /**
    * Stores a batch of events with the same outcome as storing them one by one in arrival order:
-   * bodies deduplicated by one insert, the touched entities locked and read once, projected in
-   * memory event by event, then written with one upsert each for entities and jobs.
+   * bodies deduplicated by one insert, each new row numbered in arrival order (`seq`) and, when it
+   * is to be projected, marked so (`projection`, `urgent`). Answers, and for each new row to
+   * project, whether it is urgent.
    */
   private async ingestBatchIn(
     c: Queryable,
     inputs: readonly IngestInput[],
-  ): Promise<{ answers: IngestResult[]; jobs: number }> {
+  ): Promise<{ answers: IngestResult[]; projecting: boolean[] }> {
     // The first item of each body hash is inserted; later ones in this batch are its duplicates.
     const firstOfHash = new Map<string, number>();
     const fresh: number[] = [];
@@ -350,27 +543,35 @@ export class PostgresStore implements Store {
       }
     });
     // Inserted in body-hash order: two batches waiting on each other's uncommitted bodies would
-    // otherwise be able to deadlock.
+    // otherwise be able to deadlock. `arrival` keeps each row's place for its number.
     const rows = fresh
-      .map((i) => inputs[i]!)
-      .sort((a, b) => compare(a.bodyHash, b.bodyHash))
-      .map((input) => {
+      .map((i, arrival) => ({ input: inputs[i]!, arrival: arrival + 1 }))
+      .sort((a, b) => compare(a.input.bodyHash, b.input.bodyHash))
+      .map(({ input, arrival }) => {
         const event = input.event;
         const kind = event?.kind ?? null;
         return {
           input,
+          arrival,
           type: event?.type ?? input.type ?? null,
           keys: event && kind ? event.entities.map((e) => entityKey(kind, e.id)) : [],
+          projection: projectionOf(input),
         };
       });
+    // The numbers are drawn in arrival order (a function scan yields 1..n in order, and the CTE
+    // is evaluated once), whatever order the rows are inserted in.
     const inserted = await c.query<Row>(
-      `INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys)
-       SELECT id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys
+      `WITH numbers AS MATERIALIZED (SELECT a, nextval('inbox_seq') AS seq FROM generate_series(1, $14::int) AS a)
+       INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body,
+                          entity_keys, projection, urgent, seq)
+       SELECT t.id, t.body_hash, t.type, t.company_id, t.growrk_ts, t.received_at, t.status, t.error_code, t.error_message,
+              t.body, t.entity_keys, t.projection::jsonb, t.urgent, numbers.seq
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
-                     $9::text[], $10::text[], $11::text[])
+                     $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $15::int[])
               WITH ORDINALITY AS t(id, body_hash, type, company_id, growrk_ts, received_at, status, error_code,
-                                   error_message, body, entity_keys, n)
-        ORDER BY n
+                                   error_message, body, entity_keys, projection, urgent, arrival, n)
+         JOIN numbers ON numbers.a = t.arrival
+        ORDER BY t.n
        ON CONFLICT (body_hash) DO NOTHING RETURNING body_hash`,
       [
         rows.map((r) => r.input.id),
@@ -384,6 +585,10 @@ export class PostgresStore implements Store {
         rows.map((r) => r.input.error?.message ?? null),
         rows.map((r) => r.input.body),
         rows.map((r) => JSON.stringify(r.keys)),
+        rows.map((r) => (r.projection ? JSON.stringify(r.projection.settings) : null)),
+        rows.map((r) => r.projection?.urgent ?? false),
+        rows.length,
+        rows.map((r) => r.arrival),
       ],
     );
     const insertedHashes = new Set(inserted.rows.map((r) => String(r.body_hash)));
@@ -406,86 +611,12 @@ export class PostgresStore implements Store {
         if (!earlier.has(hash)) throw new Error('inbox: body hash conflicted but no row has it');
       }
     }
-
-    // What each stored event projects, in arrival order.
-    const projecting: Array<{ index: number; event: ProjectedEvent }> = [];
-    const touched = new Map<string, { kind: EntityKind; id: string }>();
-    for (const index of fresh) {
-      const input = inputs[index]!;
-      const event = input.event;
-      const kind = event?.kind ?? null;
-      if (!insertedHashes.has(input.bodyHash) || input.status !== 'accepted' || !event || !kind) continue;
-      const projected: ProjectedEvent = { ...event, id: input.id, kind };
-      projecting.push({ index, event: projected });
-      for (const t of entitiesTouched(projected)) touched.set(entityKey(t.kind, t.id), t);
-    }
-
-    const jobsOf = new Map<number, number>();
-    if (touched.size > 0) {
-      // Serialise writers of the same entity, including one that does not exist yet (no row to
-      // lock): transaction-scoped advisory locks, taken in one fixed order (by lock key) so two
-      // batches touching the same entities can never deadlock. Then the rows themselves, FOR UPDATE.
-      await c.query(
-        `SELECT pg_advisory_xact_lock(hashtext($1), h)
-           FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k) AS locks ORDER BY h`,
-        [`growrk-sync:${this.schema}:entity`, [...touched.keys()]],
-      );
-      const currentRows = await c.query<Row>(
-        `SELECT e.* FROM entities e JOIN unnest($1::text[], $2::text[]) AS t(kind, id) ON e.kind = t.kind AND e.id = t.id
-          ORDER BY e.kind, e.id FOR UPDATE OF e`,
-        [[...touched.values()].map((t) => t.kind), [...touched.values()].map((t) => t.id)],
-      );
-      const current = new Map<string, EntitySnapshot>();
-      for (const row of currentRows.rows) {
-        const snapshot = entityFromRow(row);
-        current.set(entityKey(snapshot.kind, snapshot.id), snapshot);
-      }
-
-      // The projection, event by event in arrival order, as one-by-one ingests would run it.
-      const dirty = new Set<string>();
-      const requests: Array<JobRequest & { now: number }> = [];
-      const ledger: OutcomeInput[] = [];
-      for (const { index, event } of projecting) {
-        const input = inputs[index]!;
-        const outcome = projectEvent({
-          event,
-          current,
-          jobConnectors: input.jobConnectors,
-          receivedAt: input.receivedAt,
-          clockSkewMs: input.clockSkewMs,
-        });
-        for (const snapshot of outcome.changed) dirty.add(entityKey(snapshot.kind, snapshot.id));
-        ledger.push(...outcome.outcomes);
-        for (const job of outcome.jobs) requests.push({ ...job, now: input.receivedAt });
-        jobsOf.set(index, outcome.jobs.length);
-      }
-      // One statement for every changed entity, in key order (the locks are held already).
-      const written = [...dirty].sort().map((key) => current.get(key)!);
-      if (written.length > 0) {
-        await c.query(
-          `INSERT INTO entities (kind, id, data, ts, field_ts, event_id, event_type, updated_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-           ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, ts = excluded.ts, field_ts = excluded.field_ts,
-             event_id = excluded.event_id, event_type = excluded.event_type, updated_at = excluded.updated_at`,
-          [
-            written.map((r) => r.kind),
-            written.map((r) => r.id),
-            written.map((r) => JSON.stringify(r.data)),
-            written.map((r) => r.ts),
-            written.map((r) => JSON.stringify(r.fieldTs)),
-            written.map((r) => r.eventId),
-            written.map((r) => r.eventType),
-            written.map((r) => r.updatedAt),
-          ],
-        );
-      }
-      await this.upsertJobsIn(c, requests);
-      await this.insertOutcomesIn(c, ledger);
-    }
+    const projecting = rows
+      .filter((r) => r.projection !== null && insertedHashes.has(r.input.bodyHash))
+      .map((r) => r.projection!.urgent);
 
     // Answers in arrival order; a later copy of a body answers as the first one did.
     const answers = new Map<number, IngestResult>();
-    let jobs = 0;
     const list = inputs.map((input, i) => {
       const first = firstOfHash.get(input.bodyHash)!;
       if (first !== i) {
@@ -496,113 +627,21 @@ export class PostgresStore implements Store {
       const answer: IngestResult = seen
         ? { id: seen.id, duplicate: true, status: seen.status }
         : { id: input.id, duplicate: false, status: input.status };
-      if (!seen) jobs += jobsOf.get(i) ?? 0;
       answers.set(i, answer);
       return answer;
     });
-    return { answers: list, jobs };
-  }
-
-  /**
-   * Job requests of one ingest batch (each with its event's time as `now`), in one statement: the
-   * requests of one (connector, entity) are merged in memory first, in arrival order, exactly as
-   * coalescing them one by one into the pending job would (earliest `runAt`, event ids appended up
-   * to {@link MAX_EVENT_IDS_PER_JOB}, `updated_at` of the last); then NOTIFY.
-   */
-  private async upsertJobsIn(
-    c: Queryable,
-    requests: ReadonlyArray<JobRequest & { now: number }>,
-  ): Promise<void> {
-    if (requests.length === 0) return;
-    const merged = new Map<
-      string,
-      {
-        connector: string;
-        kind: EntityKind;
-        entityId: string;
-        runAt: number;
-        priority: number;
-        eventIds: string[];
-        createdAt: number;
-        updatedAt: number;
-      }
-    >();
-    for (const r of requests) {
-      const key = `${r.connector}\u0000${r.kind}\u0000${r.entityId}`;
-      const job = merged.get(key);
-      if (!job) {
-        merged.set(key, {
-          connector: r.connector,
-          kind: r.kind,
-          entityId: r.entityId,
-          runAt: r.runAt,
-          priority: r.priority ?? 0,
-          eventIds: r.eventId ? [r.eventId] : [],
-          createdAt: r.now,
-          updatedAt: r.now,
-        });
-        continue;
-      }
-      job.runAt = Math.min(job.runAt, r.runAt);
-      job.priority = Math.max(job.priority, r.priority ?? 0);
-      if (r.eventId && job.eventIds.length < MAX_EVENT_IDS_PER_JOB && !job.eventIds.includes(r.eventId)) {
-        job.eventIds.push(r.eventId);
-      }
-      job.updatedAt = r.now;
-    }
-    // Rows go in (connector, kind, entity) order, so two transactions never wait on each other's
-    // job rows in a cycle.
-    const ordered = [...merged.values()].sort(
-      (a, b) =>
-        compare(a.connector, b.connector) || compare(a.kind, b.kind) || compare(a.entityId, b.entityId),
-    );
-    await c.query(
-      `WITH upserted AS (
-         INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at, priority)
-         SELECT id, connector, kind, entity_id, 'pending', 0, run_at, event_ids, created_at, updated_at, priority
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $11::int[])
-                WITH ORDINALITY AS t(id, connector, kind, entity_id, run_at, event_ids, created_at, updated_at, priority, n)
-          ORDER BY n
-         ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
-           run_at = LEAST(jobs.run_at, excluded.run_at),
-           priority = GREATEST(jobs.priority, excluded.priority),
-           event_ids = CASE
-             WHEN excluded.event_ids = '[]' OR jsonb_array_length(jobs.event_ids::jsonb) >= ${MAX_EVENT_IDS_PER_JOB}
-             THEN jobs.event_ids
-             ELSE (SELECT (jobs.event_ids::jsonb || coalesce(jsonb_agg(x ORDER BY o), '[]'::jsonb))::text
-                     FROM (SELECT x, o FROM jsonb_array_elements(excluded.event_ids::jsonb) WITH ORDINALITY AS a(x, o)
-                            WHERE NOT jobs.event_ids::jsonb @> jsonb_build_array(x)
-                            ORDER BY o
-                            LIMIT GREATEST(0, ${MAX_EVENT_IDS_PER_JOB} - jsonb_array_length(jobs.event_ids::jsonb))) AS added)
-             END,
-           updated_at = excluded.updated_at
-         RETURNING 1)
-       SELECT count(*) AS n, pg_notify($9, $10) FROM upserted`,
-      [
-        ordered.map((j) => newId('job', j.createdAt)),
-        ordered.map((j) => j.connector),
-        ordered.map((j) => j.kind),
-        ordered.map((j) => j.entityId),
-        ordered.map((j) => j.runAt),
-        ordered.map((j) => JSON.stringify(j.eventIds)),
-        ordered.map((j) => j.createdAt),
-        ordered.map((j) => j.updatedAt),
-        JOBS_CHANNEL,
-        jobsPayload(this.schema, this.instanceId),
-        ordered.map((j) => j.priority),
-      ],
-    );
+    return { answers: list, projecting };
   }
 
   getEvent(id: string): Promise<StoredEvent | null> {
-    return this.op(async () => {
+    return this.read(async () => {
       const rows = await this.query('SELECT * FROM inbox WHERE id = $1', [id]);
       return rows[0] ? eventFromRow(rows[0]) : null;
     });
   }
 
   listEvents(filter: EventFilter = {}): Promise<StoredEvent[]> {
-    return this.op(async () => {
+    return this.read(async () => {
       const where: string[] = [];
       const params: unknown[] = [];
       if (filter.status) {
@@ -627,7 +666,7 @@ export class PostgresStore implements Store {
   }
 
   getEntity(kind: EntityKind, id: string): Promise<EntitySnapshot | null> {
-    return this.op(async () => {
+    return this.read(async () => {
       const rows = await this.query('SELECT * FROM entities WHERE kind = $1 AND id = $2', [kind, id]);
       return rows[0] ? entityFromRow(rows[0]) : null;
     });
@@ -637,7 +676,7 @@ export class PostgresStore implements Store {
     kind: EntityKind,
     page: { afterId?: string | undefined; limit: number },
   ): Promise<EntitySnapshot[]> {
-    return this.op(async () => {
+    return this.read(async () => {
       const rows = await this.query(
         'SELECT * FROM entities WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3',
         [kind, page.afterId ?? '', page.limit],
@@ -647,7 +686,7 @@ export class PostgresStore implements Store {
   }
 
   countEntities(kind: EntityKind): Promise<number> {
-    return this.op(async () => {
+    return this.read(async () => {
       const rows = await this.query('SELECT count(*) AS n FROM entities WHERE kind = $1', [kind]);
       return Number(rows[0]?.n ?? 0);
     });
@@ -723,7 +762,7 @@ export class PostgresStore implements Store {
   }
 
   claimJobs(opts: ClaimRequest): Promise<Job[]> {
-    return this.op(async () => {
+    return this.read(async () => {
       if (opts.limit <= 0) return [];
       // $5 null: every lane (tests, tools); else one connector's lane.
       const lane = `($5::text IS NULL OR j.connector = $5::text)`;
@@ -854,14 +893,14 @@ export class PostgresStore implements Store {
   }
 
   getJob(id: string): Promise<Job | null> {
-    return this.op(async () => {
+    return this.read(async () => {
       const rows = await this.query('SELECT * FROM jobs WHERE id = $1', [id]);
       return rows[0] ? jobFromRow(rows[0]) : null;
     });
   }
 
   listJobs(filter: { state?: JobState; eventId?: string; limit?: number }): Promise<Job[]> {
-    return this.op(async () => {
+    return this.read(async () => {
       const where: string[] = [];
       const params: unknown[] = [];
       if (filter.state) {
@@ -882,7 +921,7 @@ export class PostgresStore implements Store {
   }
 
   countJobs(): Promise<Record<JobState, number>> {
-    return this.op(async () => {
+    return this.read(async () => {
       const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, dead: 0 };
       for (const row of await this.query('SELECT state, count(*) AS n FROM jobs GROUP BY state')) {
         counts[row.state as JobState] = Number(row.n);
@@ -892,7 +931,7 @@ export class PostgresStore implements Store {
   }
 
   nextJobAt(connector?: string): Promise<number | null> {
-    return this.op(async () => {
+    return this.read(async () => {
       // A pending job held back by a running one of the same entity is not due at its run_at: it
       // becomes claimable when that job finishes (which wakes listeners) or its lease runs out.
       const rows = await this.query(
@@ -911,7 +950,7 @@ export class PostgresStore implements Store {
   }
 
   countPendingByConnector(): Promise<Record<string, number>> {
-    return this.op(async () => {
+    return this.read(async () => {
       const counts: Record<string, number> = {};
       const rows = await this.query(
         `SELECT connector, count(*) AS n FROM jobs WHERE state = 'pending' GROUP BY connector`,
@@ -929,7 +968,7 @@ export class PostgresStore implements Store {
   }
 
   replay(target: ReplayTarget, now: number): Promise<number> {
-    return this.op(async () => {
+    return this.read(async () => {
       const count = await this.tx(async (c) => {
         if ('deadJobs' in target) {
           const dead = (
@@ -994,7 +1033,7 @@ export class PostgresStore implements Store {
   }
 
   listOutcomes(filter: { eventId?: string; connector?: string; limit?: number }): Promise<Outcome[]> {
-    return this.op(async () => {
+    return this.read(async () => {
       const where: string[] = [];
       const params: unknown[] = [];
       if (filter.eventId) {
@@ -1087,7 +1126,7 @@ export class PostgresStore implements Store {
   }
 
   listProductsOf(employeeId: string): Promise<EntitySnapshot[]> {
-    return this.op(async () => {
+    return this.read(async () => {
       const rows = await this.query(
         `SELECT * FROM entities WHERE kind = 'product' AND (data::jsonb -> 'employee' ->> 'id') = $1 ORDER BY id`,
         [employeeId],
@@ -1158,7 +1197,7 @@ export class PostgresStore implements Store {
   }
 
   countAttention(): Promise<AttentionCount[]> {
-    return this.op(async () => {
+    return this.read(async () => {
       const rows = await this.query(
         `SELECT 'held' AS state, connector, kind, count(*) AS n FROM held WHERE status = 'held' GROUP BY connector, kind
          UNION ALL SELECT 'dead' AS state, connector, kind, count(*) AS n FROM jobs WHERE state = 'dead' GROUP BY connector, kind`,
@@ -1514,6 +1553,8 @@ export class PostgresStore implements Store {
     });
   }
 }
+
+function noop(): void {}
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

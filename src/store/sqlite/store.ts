@@ -7,6 +7,7 @@ import type { OffboardingFilter, OffboardingRecord } from '../../core/offboardin
 import { isUrgentEvent, jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
+import { Behind, type BehindLimits } from '../behind.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import {
   entityFromRow,
@@ -47,7 +48,6 @@ import type {
   Store,
   StoredEvent,
 } from '../types.ts';
-import { Behind, type BehindLimits } from './behind.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { Savepoint } from './savepoint.ts';

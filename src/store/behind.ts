@@ -1,9 +1,10 @@
-import type { ProjectionBacklog } from '../types.ts';
+import type { ProjectionBacklog } from './types.ts';
 
 /**
- * When the projection behind the acknowledgement runs. A webhook is answered once its inbox row is
- * durable; projecting it (snapshots, ledger, job fan-out) is work this schedules on the store's
- * own thread, in slices:
+ * When the projection behind the acknowledgement runs (both stores: SQLite's slices run on the
+ * store's own thread, PostgreSQL's in transactions of their own). A webhook is answered once its
+ * inbox row is durable; projecting it (snapshots, ledger, job fan-out) is work this schedules in
+ * slices:
  * - at once for an urgent event (an offboarding), whatever else is waiting;
  * - when the acknowledgements pause ({@link BehindLimits.quietMs} without one, nothing queued);
  * - during a burst, once the backlog is over {@link BehindLimits.maxEvents} events or its oldest
@@ -22,6 +23,7 @@ export interface BehindLimits {
   slice: number;
 }
 
+/** The limits both stores use unless told otherwise. */
 export const DEFAULT_BEHIND_LIMITS: BehindLimits = {
   quietMs: 20,
   maxEvents: 50_000,
@@ -29,6 +31,11 @@ export const DEFAULT_BEHIND_LIMITS: BehindLimits = {
   slice: 256,
 };
 
+/**
+ * The scheduling policy of the projection behind the acknowledgement (pure: the store counts what
+ * it appends and projects, this decides when the next slice runs). A slice may be synchronous
+ * (SQLite) or return a promise (PostgreSQL): the next one is not started before it settles.
+ */
 export class Behind {
   /** Acknowledged events not projected yet (kept exact by the store: +1 per append, -n per slice). */
   pending = 0;
@@ -36,6 +43,8 @@ export class Behind {
   private since: number | null = null;
   private lastAppend = 0;
   private scheduled = false;
+  /** Set while an asynchronous slice runs. */
+  private running = false;
   /** Set after a failed slice: the next one waits for it. */
   private retry: NodeJS.Timeout | null = null;
   /** Set while waiting for the acknowledgements to pause. */
@@ -44,15 +53,16 @@ export class Behind {
   private lastError: string | null = null;
   private readonly limits: BehindLimits;
   private readonly busy: () => boolean;
-  private readonly project: (limit: number) => void;
+  private readonly project: (limit: number) => void | Promise<void>;
   private readonly now: () => number;
 
   /**
-   * @param project runs one slice of at most `limit` events in its own commit (throws on failure)
+   * @param project runs one slice of at most `limit` events in its own commit (throws, or rejects,
+   *   on failure)
    * @param busy whether acknowledgements are queued for the next commit
    */
   constructor(options: {
-    project: (limit: number) => void;
+    project: (limit: number) => void | Promise<void>;
     busy: () => boolean;
     limits?: BehindLimits | undefined;
     now?: () => number;
@@ -63,11 +73,14 @@ export class Behind {
     this.now = options.now ?? Date.now;
   }
 
-  /** The store found `events` unprojected rows at start (a restart after a crash, say). */
-  restore(events: number, urgent: number): void {
+  /**
+   * The store found `events` unprojected rows (at start, after a crash say; or, on PostgreSQL,
+   * rows another instance left), the oldest of them waiting `since` (default: from now).
+   */
+  restore(events: number, urgent: number, since: number = this.now()): void {
     this.pending = events;
     this.urgent = urgent;
-    this.since = events > 0 ? this.now() : null;
+    this.since = events > 0 ? since : null;
     this.wake();
   }
 
@@ -88,7 +101,7 @@ export class Behind {
 
   /** Called after every commit: schedules a slice if one is due. */
   wake(): void {
-    if (this.scheduled || this.stopped || this.retry !== null || this.pending === 0) return;
+    if (this.scheduled || this.running || this.stopped || this.retry !== null || this.pending === 0) return;
     this.scheduled = true;
     setImmediate(() => this.tick());
   }
@@ -132,20 +145,46 @@ export class Behind {
       this.pause.unref();
       return;
     }
+    let slice: void | Promise<void>;
     try {
-      this.project(this.limits.slice);
-      this.lastError = null;
+      slice = this.project(this.limits.slice);
     } catch (err) {
-      // Nothing is lost (the rows stay unprojected, reads still catch up); the backlog and this
-      // error are reported by backlog(), and the slice is tried again in a second.
-      this.lastError = err instanceof Error ? err.message : String(err);
-      this.retry = setTimeout(() => {
-        this.retry = null;
-        this.wake();
-      }, 1_000);
-      this.retry.unref();
+      this.failed(err);
       return;
     }
+    if (slice instanceof Promise) {
+      this.running = true;
+      slice.then(
+        () => {
+          this.running = false;
+          this.succeeded();
+        },
+        (err: unknown) => {
+          this.running = false;
+          this.failed(err);
+        },
+      );
+      return;
+    }
+    this.succeeded();
+  }
+
+  private succeeded(): void {
+    this.lastError = null;
     this.wake();
+  }
+
+  /**
+   * Nothing is lost (the rows stay unprojected, reads still catch up); the backlog and this error
+   * are reported by backlog(), and the slice is tried again in a second.
+   */
+  private failed(err: unknown): void {
+    this.lastError = err instanceof Error ? err.message : String(err);
+    if (this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.wake();
+    }, 1_000);
+    this.retry.unref();
   }
 }

@@ -1,0 +1,316 @@
+/**
+ * The PostgreSQL projection behind the acknowledgement: an acknowledgement commits only inbox
+ * rows (with `projection` set, what projecting them needs); this projects them afterwards, in
+ * slices, in transactions of their own. One projector runs at a time per schema, across every
+ * instance (an advisory transaction lock), and it is the only writer of `entities`, so each slice
+ * reads the snapshots, projects its events one by one in order with the pure core
+ * ({@link projectEvent}), and writes the result, exactly as projecting them one at a time would.
+ */
+import type pg from 'pg';
+import { entitiesTouched, projectEvent, projectedFromStored } from '../../core/fan-out.ts';
+import { newId } from '../../core/ids.ts';
+import { isUrgentEvent } from '../../core/priority.ts';
+import type { EntitySnapshot } from '../../core/projection.ts';
+import { type EntityKind, entityKey } from '../../growrk/types.ts';
+import { MAX_EVENT_IDS_PER_JOB } from '../job-requests.ts';
+import { entityFromRow } from '../rows.ts';
+import type { IngestInput, JobRequest, OutcomeInput } from '../types.ts';
+import { sqlState } from './connection.ts';
+import { JOBS_CHANNEL, jobsPayload } from './notify.ts';
+
+type Row = Record<string, unknown>;
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** What the projection of an acknowledged event needs besides its stored body (`inbox.projection`). */
+export interface ProjectionSettings {
+  jobConnectors: IngestInput['jobConnectors'];
+  clockSkewMs: number | null;
+}
+
+/**
+ * The acknowledgement's part: whether `input` will be projected, with what, and whether ahead of
+ * the others waiting (an offboarding). Null for a row that projects nothing (rejected, ignored).
+ */
+export function projectionOf(input: IngestInput): { settings: ProjectionSettings; urgent: boolean } | null {
+  const event = input.event;
+  if (input.status !== 'accepted' || event === null || event.kind === null) return null;
+  return {
+    settings: { jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs ?? null },
+    urgent: isUrgentEvent(event),
+  };
+}
+
+/** The store the projection writes for (its schema, and who it is in NOTIFY payloads). */
+export interface ProjectionContext {
+  schema: string;
+  instanceId: string;
+  /** Inserts ledger rows inside the transaction. */
+  insertOutcomes(c: Queryable, outcomes: readonly OutcomeInput[]): Promise<void>;
+}
+
+/** What one slice did. */
+export interface SliceResult {
+  /** Rows taken (projected, or kept with PROJECTION_FAILED). */
+  events: number;
+  /** Of them urgent. */
+  urgent: number;
+  /** Job requests made (each one NOTIFYed with its statement). */
+  jobs: number;
+}
+
+/**
+ * Takes the projection's lock for the rest of the transaction: waits while another instance (or
+ * this one) projects. Every statement after it sees what the previous holder committed.
+ */
+export async function lockProjection(c: Queryable, schema: string): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+    'growrk-sync:projection',
+    schema,
+  ]);
+}
+
+/** SQLSTATE classes of a failure of the database or the connection, not of the event: never kept as PROJECTION_FAILED. */
+const NOT_THE_EVENT = /^(08|40|53|57|58|XX)/;
+
+/**
+ * Projects up to `limit` unprojected rows, urgent first, then in arrival order, inside the
+ * caller's transaction (which holds {@link lockProjection}). A slice that fails is projected again
+ * one event at a time, and an event that fails alone is kept with PROJECTION_FAILED (it projects
+ * nothing; the others go on). A failure of the database itself fails the whole transaction.
+ */
+export async function projectSlice(
+  c: Queryable,
+  limit: number,
+  ctx: ProjectionContext,
+): Promise<SliceResult> {
+  const rows = (
+    await c.query<Row>(
+      `SELECT id, received_at, body, projection, urgent FROM inbox WHERE projection IS NOT NULL
+        ORDER BY urgent DESC, seq LIMIT $1`,
+      [limit],
+    )
+  ).rows;
+  const result: SliceResult = {
+    events: rows.length,
+    urgent: rows.filter((r) => r.urgent === true).length,
+    jobs: 0,
+  };
+  if (rows.length === 0) return result;
+  const whole = await attempt(c, rows, ctx);
+  if (whole.ok) {
+    result.jobs = whole.jobs;
+    return result;
+  }
+  for (const row of rows) {
+    const alone = await attempt(c, [row], ctx);
+    if (alone.ok) {
+      result.jobs += alone.jobs;
+      continue;
+    }
+    const message = alone.error instanceof Error ? alone.error.message : String(alone.error);
+    await c.query(
+      `UPDATE inbox SET projection = NULL, error_code = 'PROJECTION_FAILED', error_message = $1 WHERE id = $2`,
+      [message.slice(0, 500), String(row.id)],
+    );
+  }
+  return result;
+}
+
+/** Projects `rows` inside a savepoint: on an error of the events, undone and answered, not thrown. */
+async function attempt(
+  c: Queryable,
+  rows: readonly Row[],
+  ctx: ProjectionContext,
+): Promise<{ ok: true; jobs: number } | { ok: false; error: unknown }> {
+  await c.query('SAVEPOINT projection_slice');
+  try {
+    const jobs = await projectRows(c, rows, ctx);
+    await c.query('RELEASE SAVEPOINT projection_slice');
+    return { ok: true, jobs };
+  } catch (error) {
+    if (isOfTheDatabase(error)) throw error;
+    await c.query('ROLLBACK TO SAVEPOINT projection_slice');
+    await c.query('RELEASE SAVEPOINT projection_slice');
+    return { ok: false, error };
+  }
+}
+
+function isOfTheDatabase(err: unknown): boolean {
+  const code = sqlState(err);
+  return code !== null && NOT_THE_EVENT.test(code);
+}
+
+/**
+ * Projects stored rows in order: the snapshots they touch read once, the pure core run event by
+ * event on them, then one upsert for the changed snapshots, one for the jobs, one for the ledger,
+ * and the rows marked projected.
+ */
+async function projectRows(c: Queryable, rows: readonly Row[], ctx: ProjectionContext): Promise<number> {
+  const events = rows.map((row) => ({
+    event: projectedFromStored(String(row.id), String(row.body)),
+    settings: row.projection as ProjectionSettings,
+    receivedAt: Number(row.received_at),
+  }));
+  const touched = new Map<string, { kind: EntityKind; id: string }>();
+  for (const { event } of events)
+    for (const t of entitiesTouched(event)) touched.set(entityKey(t.kind, t.id), t);
+  const current = await readSnapshots(c, [...touched.values()]);
+  const changed = new Map<string, EntitySnapshot>();
+  const requests: Array<JobRequest & { now: number }> = [];
+  const ledger: OutcomeInput[] = [];
+  for (const { event, settings, receivedAt } of events) {
+    const outcome = projectEvent({
+      event,
+      current,
+      jobConnectors: settings.jobConnectors,
+      receivedAt,
+      clockSkewMs: settings.clockSkewMs ?? undefined,
+    });
+    for (const snapshot of outcome.changed) changed.set(entityKey(snapshot.kind, snapshot.id), snapshot);
+    ledger.push(...outcome.outcomes);
+    for (const job of outcome.jobs) requests.push({ ...job, now: receivedAt });
+  }
+  await writeSnapshots(c, [...changed.values()]);
+  await upsertJobs(c, requests, ctx);
+  await ctx.insertOutcomes(c, ledger);
+  await c.query('UPDATE inbox SET projection = NULL WHERE id = ANY($1::text[])', [
+    rows.map((r) => String(r.id)),
+  ]);
+  return requests.length;
+}
+
+async function readSnapshots(
+  c: Queryable,
+  touched: ReadonlyArray<{ kind: EntityKind; id: string }>,
+): Promise<Map<string, EntitySnapshot>> {
+  const current = new Map<string, EntitySnapshot>();
+  if (touched.length === 0) return current;
+  const found = await c.query<Row>(
+    `SELECT e.* FROM entities e JOIN unnest($1::text[], $2::text[]) AS t(kind, id) ON e.kind = t.kind AND e.id = t.id`,
+    [touched.map((t) => t.kind), touched.map((t) => t.id)],
+  );
+  for (const row of found.rows) {
+    const snapshot = entityFromRow(row);
+    current.set(entityKey(snapshot.kind, snapshot.id), snapshot);
+  }
+  return current;
+}
+
+/** One statement for every changed snapshot, each in its final state. */
+async function writeSnapshots(c: Queryable, written: readonly EntitySnapshot[]): Promise<void> {
+  if (written.length === 0) return;
+  await c.query(
+    `INSERT INTO entities (kind, id, data, ts, field_ts, event_id, event_type, updated_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+     ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, ts = excluded.ts, field_ts = excluded.field_ts,
+       event_id = excluded.event_id, event_type = excluded.event_type, updated_at = excluded.updated_at`,
+    [
+      written.map((r) => r.kind),
+      written.map((r) => r.id),
+      written.map((r) => JSON.stringify(r.data)),
+      written.map((r) => r.ts),
+      written.map((r) => JSON.stringify(r.fieldTs)),
+      written.map((r) => r.eventId),
+      written.map((r) => r.eventType),
+      written.map((r) => r.updatedAt),
+    ],
+  );
+}
+
+interface MergedJob {
+  connector: string;
+  kind: EntityKind;
+  entityId: string;
+  runAt: number;
+  priority: number;
+  eventIds: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * The job requests of one slice (each with its event's time as `now`), merged per (connector,
+ * entity) in order as coalescing them one by one into the pending job would (earliest `runAt`,
+ * event ids appended up to {@link MAX_EVENT_IDS_PER_JOB}, `updated_at` of the last).
+ */
+function mergeJobs(requests: ReadonlyArray<JobRequest & { now: number }>): MergedJob[] {
+  const merged = new Map<string, MergedJob>();
+  for (const r of requests) {
+    const key = `${r.connector}\u0000${r.kind}\u0000${r.entityId}`;
+    const job = merged.get(key);
+    if (!job) {
+      merged.set(key, {
+        connector: r.connector,
+        kind: r.kind,
+        entityId: r.entityId,
+        runAt: r.runAt,
+        priority: r.priority ?? 0,
+        eventIds: r.eventId ? [r.eventId] : [],
+        createdAt: r.now,
+        updatedAt: r.now,
+      });
+      continue;
+    }
+    job.runAt = Math.min(job.runAt, r.runAt);
+    job.priority = Math.max(job.priority, r.priority ?? 0);
+    if (r.eventId && job.eventIds.length < MAX_EVENT_IDS_PER_JOB && !job.eventIds.includes(r.eventId)) {
+      job.eventIds.push(r.eventId);
+    }
+    job.updatedAt = r.now;
+  }
+  // Rows go in (connector, kind, entity) order, so two transactions never wait on each other's
+  // job rows in a cycle.
+  return [...merged.values()].sort(
+    (a, b) => compare(a.connector, b.connector) || compare(a.kind, b.kind) || compare(a.entityId, b.entityId),
+  );
+}
+
+/** Upserts the slice's jobs into the pending job of each (connector, entity) in one statement, then NOTIFY. */
+async function upsertJobs(
+  c: Queryable,
+  requests: ReadonlyArray<JobRequest & { now: number }>,
+  ctx: ProjectionContext,
+): Promise<void> {
+  if (requests.length === 0) return;
+  const ordered = mergeJobs(requests);
+  await c.query(
+    `WITH upserted AS (
+       INSERT INTO jobs (id, connector, kind, entity_id, state, attempts, run_at, event_ids, created_at, updated_at, priority)
+       SELECT id, connector, kind, entity_id, 'pending', 0, run_at, event_ids, created_at, updated_at, priority
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $11::int[])
+              WITH ORDINALITY AS t(id, connector, kind, entity_id, run_at, event_ids, created_at, updated_at, priority, n)
+        ORDER BY n
+       ON CONFLICT (connector, kind, entity_id) WHERE state = 'pending' DO UPDATE SET
+         run_at = LEAST(jobs.run_at, excluded.run_at),
+         priority = GREATEST(jobs.priority, excluded.priority),
+         event_ids = CASE
+           WHEN excluded.event_ids = '[]' OR jsonb_array_length(jobs.event_ids::jsonb) >= ${MAX_EVENT_IDS_PER_JOB}
+           THEN jobs.event_ids
+           ELSE (SELECT (jobs.event_ids::jsonb || coalesce(jsonb_agg(x ORDER BY o), '[]'::jsonb))::text
+                   FROM (SELECT x, o FROM jsonb_array_elements(excluded.event_ids::jsonb) WITH ORDINALITY AS a(x, o)
+                          WHERE NOT jobs.event_ids::jsonb @> jsonb_build_array(x)
+                          ORDER BY o
+                          LIMIT GREATEST(0, ${MAX_EVENT_IDS_PER_JOB} - jsonb_array_length(jobs.event_ids::jsonb))) AS added)
+           END,
+         updated_at = excluded.updated_at
+       RETURNING 1)
+     SELECT count(*) AS n, pg_notify($9, $10) FROM upserted`,
+    [
+      ordered.map((j) => newId('job', j.createdAt)),
+      ordered.map((j) => j.connector),
+      ordered.map((j) => j.kind),
+      ordered.map((j) => j.entityId),
+      ordered.map((j) => j.runAt),
+      ordered.map((j) => JSON.stringify(j.eventIds)),
+      ordered.map((j) => j.createdAt),
+      ordered.map((j) => j.updatedAt),
+      JOBS_CHANNEL,
+      jobsPayload(ctx.schema, ctx.instanceId),
+      ordered.map((j) => j.priority),
+    ],
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
