@@ -1,5 +1,5 @@
 /**
- * When the projection behind the acknowledgement runs (src/store/sqlite/behind.ts), on a fake
+ * When the projection behind the acknowledgement runs (src/store/behind.ts), on a fake
  * clock: not between the acknowledgements of a burst, at once for an offboarding, and within the
  * bounds of a burst that goes on.
  */
@@ -78,5 +78,58 @@ describe('projection behind the acknowledgement: when it runs', () => {
       if (t * 15 < LIMITS.maxDelayMs - 15) expect(slow.slices, `at ${t * 15} ms`).toEqual([]);
     }
     expect(slow.slices.length).toBeGreaterThan(0);
+  });
+
+  it('starts no slice while an asynchronous one runs, and goes on once it settles', async () => {
+    const started: Array<() => void> = [];
+    const behind: Behind = new Behind({
+      limits: LIMITS,
+      busy: () => false,
+      now: () => Date.now(),
+      project: (limit) =>
+        new Promise<void>((resolve) => {
+          started.push(() => {
+            const n = Math.min(limit, behind.pending);
+            behind.projected(n, 0, n < limit);
+            resolve();
+          });
+        }),
+    });
+    ack(behind, 15, true);
+    vi.advanceTimersByTime(1);
+    expect(started).toHaveLength(1);
+    // More commits while the slice runs: none starts another.
+    ack(behind, 1, true);
+    vi.advanceTimersByTime(1);
+    expect(started).toHaveLength(1);
+    started[0]!();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(started).toHaveLength(2);
+    started[1]!();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(behind.pending).toBe(0);
+    expect(behind.backlog().lastError).toBeNull();
+  });
+
+  it('reports an asynchronous slice that failed, and tries again a second later', async () => {
+    let calls = 0;
+    const behind: Behind = new Behind({
+      limits: LIMITS,
+      busy: () => false,
+      now: () => Date.now(),
+      project: async (limit) => {
+        calls += 1;
+        if (calls === 1) throw new Error('database away');
+        behind.projected(Math.min(limit, behind.pending), 0, true);
+      },
+    });
+    ack(behind, 3, true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(behind.backlog()).toMatchObject({ events: 3, lastError: 'database away' });
+    await vi.advanceTimersByTimeAsync(998);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(calls).toBe(2);
+    expect(behind.backlog()).toMatchObject({ events: 0, lastError: null });
   });
 });
