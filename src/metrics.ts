@@ -94,8 +94,9 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
         },
       });
     }
-    // The projection behind the acknowledgement (SQLite): how far it is behind, and whether its
-    // last background slice failed (1) — it is retried, nothing is lost, but it needs a look.
+    // The projection behind the acknowledgement (both stores; PostgreSQL reads the shared
+    // database): how far it is behind, and whether this instance's last background slice failed
+    // (1) — it is retried, nothing is lost, but it needs a look.
     const backlog = oncePerScrape(() => store.projectionBacklog());
     for (const [name, help, read] of [
       [

@@ -295,12 +295,13 @@ export interface Store {
   /**
    * Stores one signed event. Resolves only once its inbox row is durable. A body seen before (same
    * `bodyHash`) changes nothing and answers the first event's id with `duplicate: true`. Its
-   * projection and the sync jobs it causes follow from the durable row: in the same commit
-   * (PostgreSQL) or behind it (SQLite, see `projectionBacklog`), never lost, and always before any
-   * read of this store sees the projection, its jobs or its ledger (read-your-writes).
+   * projection and the sync jobs it causes follow from the durable row, behind it (see
+   * `projectionBacklog`), never lost, and always before any read of this store sees the
+   * projection, its jobs or its ledger (read-your-writes; on PostgreSQL whichever instance
+   * acknowledged the event).
    */
   ingest(input: IngestInput): Promise<IngestResult>;
-  /** Acknowledged events whose projection is still to run (always empty where it runs in the ack). */
+  /** Acknowledged events whose projection is still to run (on PostgreSQL: by any instance). */
   projectionBacklog(): Promise<ProjectionBacklog>;
   getEvent(id: string): Promise<StoredEvent | null>;
   /** Events newest first. */
