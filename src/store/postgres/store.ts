@@ -58,13 +58,7 @@ import {
 import { BatchQueue, type ItemResult } from './group-commit.ts';
 import { POSTGRES_LATEST_VERSION, POSTGRES_MIGRATIONS } from './migrations.ts';
 import { JOBS_CHANNEL, JobsListener, jobsPayload } from './notify.ts';
-import {
-  lockProjection,
-  type ProjectionContext,
-  projectionOf,
-  projectSlice,
-  type SliceResult,
-} from './projection.ts';
+import { lockProjection, type ProjectionContext, projectionOf, projectSlice } from './projection.ts';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -451,31 +445,28 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Projects unprojected rows (at most `limit`, or every one with `all`, in slices of `limit`) in
-   * one transaction holding the projection's lock, then wakes the job listeners here (every other
-   * instance hears the NOTIFY of the jobs' statement). Its commit is not waited for by any
-   * acknowledgement: the inbox rows are durable, and a projection lost with the server is redone
-   * from them (and WAL order keeps it ahead of anything that depends on it).
+   * Projects unprojected rows: one slice of at most `limit`, or with `all` slices until none is
+   * left, each in a transaction of its own holding the projection's lock (so the lock is held
+   * briefly and each slice's jobs can be claimed at once), then wakes the job listeners here (every
+   * other instance hears the NOTIFY of the jobs' statement). No acknowledgement waits for these
+   * commits: the inbox rows are durable, and a projection lost with the server is redone from them
+   * (WAL order keeps it ahead of anything that depends on it).
    */
   private async projectInOwnTx(limit: number, all: boolean): Promise<void> {
-    const appendedBefore = this.appendedTotal;
-    const done = await this.tx(async (c) => {
-      await c.query('SET LOCAL synchronous_commit = off');
-      await lockProjection(c, this.schema);
-      const total: SliceResult = { events: 0, urgent: 0, jobs: 0 };
-      for (;;) {
-        const slice = await projectSlice(c, limit, this.projectionContext);
-        total.events += slice.events;
-        total.urgent += slice.urgent;
-        total.jobs += slice.jobs;
-        if (slice.events < limit) return { ...total, drained: true };
-        if (!all) return { ...total, drained: false };
-      }
-    });
-    // Drained only if no acknowledgement of this store committed meanwhile (its row may have
-    // come after the last look): otherwise one more slice runs and finds out.
-    this.behind.projected(done.events, done.urgent, done.drained && this.appendedTotal === appendedBefore);
-    if (done.jobs > 0) this.wake();
+    for (;;) {
+      const appendedBefore = this.appendedTotal;
+      const slice = await this.tx(async (c) => {
+        await c.query('SET LOCAL synchronous_commit = off');
+        await lockProjection(c, this.schema);
+        return projectSlice(c, limit, this.projectionContext);
+      });
+      const drained = slice.events < limit;
+      // Drained only if no acknowledgement of this store committed meanwhile (its row may have
+      // come after the slice's look): otherwise one more slice runs and finds out.
+      this.behind.projected(slice.events, slice.urgent, drained && this.appendedTotal === appendedBefore);
+      if (slice.jobs > 0) this.wake();
+      if (drained || !all) return;
+    }
   }
 
   /**
