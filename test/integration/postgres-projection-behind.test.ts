@@ -83,9 +83,7 @@ async function sql(schema: string, text: string, params: unknown[] = []): Promis
 }
 
 const unprojected = async (schema: string): Promise<string[]> =>
-  (await sql(schema, 'SELECT id FROM inbox WHERE projection IS NOT NULL ORDER BY seq')).map((r) =>
-    String(r.id),
-  );
+  (await sql(schema, 'SELECT id FROM inbox_pending ORDER BY seq')).map((r) => String(r.id));
 
 const count = async (schema: string, table: string): Promise<number> =>
   Number((await sql(schema, `SELECT count(*) AS n FROM ${table}`))[0]!.n);

@@ -230,21 +230,23 @@ CREATE TABLE run_lists (
   },
   {
     version: 6,
-    name: 'projection behind the acknowledgement',
+    name: 'projection behind the acknowledgement, its queue apart',
     // A webhook is acknowledged once its inbox row has committed; its projection and job fan-out
-    // run behind, in slices, on whichever instance gets to them first. \`projection\` holds what that
-    // needs (the job connectors and clock skew of the acknowledgement) until the row is projected,
-    // then NULL; \`urgent\` rows (offboardings) are projected first; \`seq\` is the arrival order
-    // (numbers taken in each acknowledgement's arrival order). Rows stored before this version were
-    // projected in their own commit. No column here rewrites the table: none has a volatile default
-    // for the rows already there.
+    // run behind, in slices, on whichever instance gets to them first. What a row still owes the
+    // projection is a small row of `inbox_pending` (the settings of its acknowledgement: job
+    // connectors, clock skew), deleted once projected, so the inbox row (with its body) is written
+    // once and never rewritten. `rank` 0 (offboardings) is projected first; `seq` is the arrival
+    // order (numbers drawn in each acknowledgement's arrival order). The inbox table is untouched.
     sql: `
-ALTER TABLE inbox ADD COLUMN projection jsonb;
-ALTER TABLE inbox ADD COLUMN urgent boolean NOT NULL DEFAULT false;
-ALTER TABLE inbox ADD COLUMN seq bigint;
-CREATE SEQUENCE inbox_seq OWNED BY inbox.seq;
-ALTER TABLE inbox ALTER COLUMN seq SET DEFAULT nextval('inbox_seq');
-CREATE INDEX inbox_unprojected ON inbox (urgent DESC, seq) WHERE projection IS NOT NULL;
+CREATE SEQUENCE inbox_seq;
+CREATE TABLE inbox_pending (
+  rank smallint NOT NULL,
+  seq bigint NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  received_at bigint NOT NULL,
+  settings jsonb NOT NULL,
+  PRIMARY KEY (rank, seq)
+);
 `,
   },
 ];

@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL projection behind the acknowledgement: an acknowledgement commits only inbox
- * rows (with `projection` set, what projecting them needs); this projects them afterwards, in
+ * rows (and, for each to project, a row of `inbox_pending` with what that needs); this projects
+ * them afterwards, in
  * slices, in transactions of their own. One projector runs at a time per schema, across every
  * instance (an advisory transaction lock), and it is the only writer of `entities`, so each slice
  * reads the snapshots, projects its events one by one in order with the pure core
@@ -21,7 +22,7 @@ import { JOBS_CHANNEL, jobsPayload } from './notify.ts';
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
-/** What the projection of an acknowledged event needs besides its stored body (`inbox.projection`). */
+/** What the projection of an acknowledged event needs besides its stored body (`inbox_pending.settings`). */
 export interface ProjectionSettings {
   jobConnectors: IngestInput['jobConnectors'];
   clockSkewMs: number | null;
@@ -85,14 +86,15 @@ export async function projectSlice(
 ): Promise<SliceResult> {
   const rows = (
     await c.query<Row>(
-      `SELECT id, received_at, body, projection, urgent FROM inbox WHERE projection IS NOT NULL
-        ORDER BY urgent DESC, seq LIMIT $1`,
+      `SELECT p.rank, p.seq, p.id, p.received_at, p.settings, i.body
+         FROM inbox_pending p JOIN inbox i ON i.id = p.id
+        ORDER BY p.rank, p.seq LIMIT $1`,
       [limit],
     )
   ).rows;
   const result: SliceResult = {
     events: rows.length,
-    urgent: rows.filter((r) => r.urgent === true).length,
+    urgent: rows.filter((r) => Number(r.rank) === 0).length,
     jobs: 0,
   };
   if (rows.length === 0) return result;
@@ -108,10 +110,11 @@ export async function projectSlice(
       continue;
     }
     const message = alone.error instanceof Error ? alone.error.message : String(alone.error);
-    await c.query(
-      `UPDATE inbox SET projection = NULL, error_code = 'PROJECTION_FAILED', error_message = $1 WHERE id = $2`,
-      [message.slice(0, 500), String(row.id)],
-    );
+    await c.query(`UPDATE inbox SET error_code = 'PROJECTION_FAILED', error_message = $1 WHERE id = $2`, [
+      message.slice(0, 500),
+      String(row.id),
+    ]);
+    await done(c, [row]);
   }
   return result;
 }
@@ -148,7 +151,7 @@ function isOfTheDatabase(err: unknown): boolean {
 async function projectRows(c: Queryable, rows: readonly Row[], ctx: ProjectionContext): Promise<number> {
   const events = rows.map((row) => ({
     event: projectedFromStored(String(row.id), String(row.body)),
-    settings: row.projection as ProjectionSettings,
+    settings: row.settings as ProjectionSettings,
     receivedAt: Number(row.received_at),
   }));
   const touched = new Map<string, { kind: EntityKind; id: string }>();
@@ -173,10 +176,17 @@ async function projectRows(c: Queryable, rows: readonly Row[], ctx: ProjectionCo
   await writeSnapshots(c, [...changed.values()]);
   await upsertJobs(c, requests, ctx);
   await ctx.insertOutcomes(c, ledger);
-  await c.query('UPDATE inbox SET projection = NULL WHERE id = ANY($1::text[])', [
-    rows.map((r) => String(r.id)),
-  ]);
+  await done(c, rows);
   return requests.length;
+}
+
+/** The rows owe the projection nothing more: their queue rows go. */
+async function done(c: Queryable, rows: readonly Row[]): Promise<void> {
+  await c.query(
+    `DELETE FROM inbox_pending p USING unnest($1::smallint[], $2::bigint[]) AS d(rank, seq)
+      WHERE p.rank = d.rank AND p.seq = d.seq`,
+    [rows.map((r) => Number(r.rank)), rows.map((r) => String(r.seq))],
+  );
 }
 
 async function readSnapshots(

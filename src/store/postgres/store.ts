@@ -395,8 +395,7 @@ export class PostgresStore implements Store {
 
   private async unprojected(): Promise<{ events: number; urgent: number; oldestAt: number | null }> {
     const [row] = await this.query(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE urgent) AS u, min(received_at) AS oldest
-         FROM inbox WHERE projection IS NOT NULL`,
+      'SELECT count(*) AS n, count(*) FILTER (WHERE rank = 0) AS u, min(received_at) AS oldest FROM inbox_pending',
     );
     return {
       events: Number(row?.n ?? 0),
@@ -493,9 +492,7 @@ export class PostgresStore implements Store {
   }
 
   private async catchUp(): Promise<void> {
-    const [row] = await this.query(
-      'SELECT EXISTS (SELECT 1 FROM inbox WHERE projection IS NOT NULL) AS waiting',
-    );
+    const [row] = await this.query('SELECT EXISTS (SELECT 1 FROM inbox_pending) AS waiting');
     if (row?.waiting !== true) return;
     await this.projectInOwnTx(FRESH_SLICE, true);
   }
@@ -516,8 +513,8 @@ export class PostgresStore implements Store {
 
   /**
    * Stores a batch of events with the same outcome as storing them one by one in arrival order:
-   * bodies deduplicated by one insert, each new row numbered in arrival order (`seq`) and, when it
-   * is to be projected, marked so (`projection`, `urgent`). Answers, and for each new row to
+   * bodies deduplicated by one insert and, for each new row to project, a row of `inbox_pending`
+   * numbered in arrival order (`seq`; `rank` 0 when urgent). Answers, and for each new row to
    * project, whether it is urgent.
    */
   private async ingestBatchIn(
@@ -549,21 +546,29 @@ export class PostgresStore implements Store {
           projection: projectionOf(input),
         };
       });
-    // The numbers are drawn in arrival order (a function scan yields 1..n in order, and the CTE
-    // is evaluated once), whatever order the rows are inserted in.
+    // One statement: the inbox rows, and for each new one to project its queue row, numbered in
+    // arrival order (a function scan yields 1..n in order, and the CTE is evaluated once) whatever
+    // order the rows are inserted in.
     const inserted = await c.query<Row>(
-      `WITH numbers AS MATERIALIZED (SELECT a, nextval('inbox_seq') AS seq FROM generate_series(1, $14::int) AS a)
-       INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body,
-                          entity_keys, projection, urgent, seq)
-       SELECT t.id, t.body_hash, t.type, t.company_id, t.growrk_ts, t.received_at, t.status, t.error_code, t.error_message,
-              t.body, t.entity_keys, t.projection::jsonb, t.urgent, numbers.seq
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
-                     $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $15::int[])
-              WITH ORDINALITY AS t(id, body_hash, type, company_id, growrk_ts, received_at, status, error_code,
-                                   error_message, body, entity_keys, projection, urgent, arrival, n)
-         JOIN numbers ON numbers.a = t.arrival
-        ORDER BY t.n
-       ON CONFLICT (body_hash) DO NOTHING RETURNING body_hash`,
+      `WITH t AS MATERIALIZED (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+                              $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $15::int[])
+                WITH ORDINALITY AS t(id, body_hash, type, company_id, growrk_ts, received_at, status, error_code,
+                                     error_message, body, entity_keys, settings, urgent, arrival, n)
+       ), ins AS (
+         INSERT INTO inbox (id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys)
+         SELECT id, body_hash, type, company_id, growrk_ts, received_at, status, error_code, error_message, body, entity_keys
+           FROM t ORDER BY n
+         ON CONFLICT (body_hash) DO NOTHING RETURNING id, body_hash
+       ), numbers AS MATERIALIZED (
+         SELECT a, nextval('inbox_seq') AS seq FROM generate_series(1, $14::int) AS a
+       ), queued AS (
+         INSERT INTO inbox_pending (rank, seq, id, received_at, settings)
+         SELECT CASE WHEN t.urgent THEN 0 ELSE 1 END, numbers.seq, t.id, t.received_at, t.settings::jsonb
+           FROM t JOIN ins ON ins.id = t.id JOIN numbers ON numbers.a = t.arrival
+          WHERE t.settings IS NOT NULL
+       )
+       SELECT body_hash FROM ins`,
       [
         rows.map((r) => r.input.id),
         rows.map((r) => r.input.bodyHash),
