@@ -22,6 +22,13 @@ import { JOBS_CHANNEL, jobsPayload } from './notify.ts';
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/**
+ * `inbox_pending.rank`: urgent rows (offboardings) are projected first; a row whose projection
+ * failed alone is parked at its rank + PARKED, kept with its settings (and counted) rather than
+ * dropped, as the SQLite store does.
+ */
+export const RANK = { urgent: 0, normal: 1, parked: 2 } as const;
+
 /** What the projection of an acknowledged event needs besides its stored body (`inbox_pending.settings`). */
 export interface ProjectionSettings {
   jobConnectors: IngestInput['jobConnectors'];
@@ -88,13 +95,13 @@ export async function projectSlice(
     await c.query<Row>(
       `SELECT p.rank, p.seq, p.id, p.received_at, p.settings, i.body
          FROM inbox_pending p JOIN inbox i ON i.id = p.id
-        ORDER BY p.rank, p.seq LIMIT $1`,
-      [limit],
+        WHERE p.rank < $2 ORDER BY p.rank, p.seq LIMIT $1`,
+      [limit, RANK.parked],
     )
   ).rows;
   const result: SliceResult = {
     events: rows.length,
-    urgent: rows.filter((r) => Number(r.rank) === 0).length,
+    urgent: rows.filter((r) => Number(r.rank) === RANK.urgent).length,
     jobs: 0,
   };
   if (rows.length === 0) return result;
@@ -114,7 +121,12 @@ export async function projectSlice(
       message.slice(0, 500),
       String(row.id),
     ]);
-    await done(c, [row]);
+    // Parked in the queue with its settings: out of the backlog, kept for a fix.
+    await c.query('UPDATE inbox_pending SET rank = rank + $1 WHERE rank = $2 AND seq = $3', [
+      RANK.parked,
+      Number(row.rank),
+      String(row.seq),
+    ]);
   }
   return result;
 }

@@ -58,7 +58,7 @@ import {
 import { BatchQueue, type ItemResult } from './group-commit.ts';
 import { POSTGRES_LATEST_VERSION, POSTGRES_MIGRATIONS } from './migrations.ts';
 import { JOBS_CHANNEL, JobsListener, jobsPayload } from './notify.ts';
-import { lockProjection, type ProjectionContext, projectionOf, projectSlice } from './projection.ts';
+import { lockProjection, type ProjectionContext, projectionOf, projectSlice, RANK } from './projection.ts';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -395,7 +395,8 @@ export class PostgresStore implements Store {
 
   private async unprojected(): Promise<{ events: number; urgent: number; oldestAt: number | null }> {
     const [row] = await this.query(
-      'SELECT count(*) AS n, count(*) FILTER (WHERE rank = 0) AS u, min(received_at) AS oldest FROM inbox_pending',
+      `SELECT count(*) AS n, count(*) FILTER (WHERE rank = ${RANK.urgent}) AS u, min(received_at) AS oldest
+         FROM inbox_pending WHERE rank < ${RANK.parked}`,
     );
     return {
       events: Number(row?.n ?? 0),
@@ -492,7 +493,9 @@ export class PostgresStore implements Store {
   }
 
   private async catchUp(): Promise<void> {
-    const [row] = await this.query('SELECT EXISTS (SELECT 1 FROM inbox_pending) AS waiting');
+    const [row] = await this.query(
+      `SELECT EXISTS (SELECT 1 FROM inbox_pending WHERE rank < ${RANK.parked}) AS waiting`,
+    );
     if (row?.waiting !== true) return;
     await this.projectInOwnTx(FRESH_SLICE, true);
   }
@@ -564,7 +567,7 @@ export class PostgresStore implements Store {
          SELECT a, nextval('inbox_seq') AS seq FROM generate_series(1, $14::int) AS a
        ), queued AS (
          INSERT INTO inbox_pending (rank, seq, id, received_at, settings)
-         SELECT CASE WHEN t.urgent THEN 0 ELSE 1 END, numbers.seq, t.id, t.received_at, t.settings::jsonb
+         SELECT CASE WHEN t.urgent THEN ${RANK.urgent} ELSE ${RANK.normal} END, numbers.seq, t.id, t.received_at, t.settings::jsonb
            FROM t JOIN ins ON ins.id = t.id JOIN numbers ON numbers.a = t.arrival
           WHERE t.settings IS NOT NULL
        )
