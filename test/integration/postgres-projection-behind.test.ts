@@ -236,6 +236,36 @@ describe('postgres: projection behind the acknowledgement, several instances', (
     ]);
   });
 
+  it('projects a failed event again on replay once it can be, and refuses while it still cannot', async () => {
+    const store = await harness.open({ tuning: HELD });
+    const events = ['emp-a', 'emp-b'].map((id, n) => input(employeeBody(id, '2024-06-01T00:00:00Z'), T0 + n));
+    for (const event of events) await store.ingest(event);
+    const broken = events[1]!;
+    await sql(store.schema, `UPDATE inbox SET body = '{"event":"employee.updated"}' WHERE id = $1`, [
+      broken.id,
+    ]);
+    expect(await store.getEntity('employee', 'emp-b')).toBeNull();
+    const replay = () => store.replay({ eventId: broken.id, connectors: ['google-workspace'] }, T0 + 10);
+    // Still broken: refused, still parked.
+    await expect(replay()).rejects.toMatchObject({ code: 'PROJECTION_FAILED' });
+    expect((await store.getEvent(broken.id))?.error?.code).toBe('PROJECTION_FAILED');
+    expect(await sql(store.schema, 'SELECT rank FROM inbox_pending')).toEqual([{ rank: 3 }]);
+
+    // The fix (here: the row as it was): the replay projects it and queues its jobs.
+    await sql(store.schema, 'UPDATE inbox SET body = $1 WHERE id = $2', [broken.body, broken.id]);
+    expect(await replay()).toBeGreaterThan(0);
+    expect((await store.getEntity('employee', 'emp-b'))?.data.id).toBe('emp-b');
+    expect((await store.getEvent(broken.id))?.error).toBeNull();
+    expect(await sql(store.schema, 'SELECT rank FROM inbox_pending')).toEqual([]);
+    const jobs = await store.listJobs({ state: 'pending' });
+    expect(
+      jobs
+        .filter((j) => j.entityId === 'emp-b')
+        .map((j) => j.connector)
+        .sort(),
+    ).toEqual(['google-workspace', 'hubspot']);
+  });
+
   it('projects an offboarding right after its acknowledgement, ahead of what waits, and wakes the workers', async () => {
     const store = await harness.open({ tuning: { ...HELD, behind: { ...HOLD, slice: 1 } } });
     const waiting = ['emp-a', 'emp-b', 'emp-c'].map((id, n) =>

@@ -4,6 +4,7 @@ import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
+import { SyncError } from '../../errors.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { Behind, type BehindLimits, DEFAULT_BEHIND_LIMITS } from '../behind.ts';
 import { deadJobRequests, entitiesOf, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
@@ -981,6 +982,7 @@ export class PostgresStore implements Store {
         }
         const rows = await c.query<Row>('SELECT * FROM inbox WHERE id = $1', [target.eventId]);
         if (!rows.rows[0]) return 0;
+        await this.reprojectParkedIn(c, target.eventId);
         const event = eventFromRow(rows.rows[0]);
         const targets = entitiesOf(event);
         const snapshots = await c.query<Row>(
@@ -998,6 +1000,33 @@ export class PostgresStore implements Store {
       if (count > 0) this.wake();
       return count;
     });
+  }
+  /**
+   * An event kept with PROJECTION_FAILED is projected again inside the caller's transaction, once
+   * a fix is deployed: back in the queue at its rank, its error cleared, then the queue projected
+   * under the projection's lock. Throws (and the caller's transaction rolls back) if it fails again.
+   */
+  private async reprojectParkedIn(c: Queryable, eventId: string): Promise<void> {
+    const found = await c.query('SELECT 1 FROM inbox_pending WHERE id = $1 AND rank >= $2', [
+      eventId,
+      RANK.parked,
+    ]);
+    if (found.rowCount === 0) return;
+    await lockProjection(c, this.schema);
+    const parked = await c.query<Row>(
+      'UPDATE inbox_pending SET rank = rank - $1 WHERE id = $2 AND rank >= $1 RETURNING rank',
+      [RANK.parked, eventId],
+    );
+    if (parked.rowCount === 0) return;
+    await c.query('UPDATE inbox SET error_code = NULL, error_message = NULL WHERE id = $1', [eventId]);
+    while ((await projectSlice(c, FRESH_SLICE, this.projectionContext)).events === FRESH_SLICE);
+    const [again] = (await c.query<Row>('SELECT error_message FROM inbox WHERE id = $1', [eventId])).rows;
+    if (again?.error_message != null) {
+      throw new SyncError(
+        'PROJECTION_FAILED',
+        `event ${eventId} still cannot be projected: ${String(again.error_message)}`,
+      );
+    }
   }
 
   // --- outcomes ---------------------------------------------------------------------
