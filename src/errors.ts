@@ -63,7 +63,7 @@ export const ERROR_CATALOGUE = {
     status: 500,
     retryable: false,
     summary:
-      'An acknowledged event could not be projected (our bug, not the payload): it is kept with this error, projects nothing, and the rest of the inbox goes on.',
+      'An acknowledged event could not be projected (our bug, not the payload): it is kept with this error, projects nothing, and the rest of the inbox goes on. `growrk_projection_failed_events` counts it; `events replay ID` projects it again after a fix (and answers this error while it still fails).',
   },
   NOT_FOUND: { status: 404, retryable: false, summary: 'No such resource.' },
   UNAUTHORIZED: { status: 401, retryable: false, summary: 'Missing or wrong bearer token.' },

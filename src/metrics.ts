@@ -95,8 +95,9 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
       });
     }
     // The projection behind the acknowledgement (both stores; PostgreSQL reads the shared
-    // database): how far it is behind, and whether this instance's last background slice failed
-    // (1) — it is retried, nothing is lost, but it needs a look.
+    // database): how far it is behind, whether this instance's last background slice failed (1:
+    // it is retried, nothing is lost, but it needs a look), and how many events failed alone and
+    // wait for a fix.
     const backlog = oncePerScrape(() => store.projectionBacklog());
     for (const [name, help, read] of [
       [
@@ -113,6 +114,11 @@ export function createMetrics(store: Store | null, options: { defaultMetrics?: b
         'growrk_projection_failing',
         "1 while the projection's last background slice failed (it is retried every second).",
         (b: ProjectionBacklog) => (b.lastError === null ? 0 : 1),
+      ],
+      [
+        'growrk_projection_failed_events',
+        'Acknowledged events kept with PROJECTION_FAILED (a bug): what they say waits for a fix and `events replay ID`.',
+        (b: ProjectionBacklog) => b.failedEvents,
       ],
     ] as const) {
       new Gauge({

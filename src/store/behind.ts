@@ -106,7 +106,7 @@ export class Behind {
     setImmediate(() => this.tick());
   }
 
-  backlog(): ProjectionBacklog {
+  backlog(): Omit<ProjectionBacklog, 'failedEvents'> {
     return {
       events: this.pending,
       oldestMs: this.since === null ? 0 : Math.max(0, this.now() - this.since),

@@ -63,6 +63,11 @@ export interface ProjectionBacklog {
   oldestMs: number;
   /** The last failure of a background projection (it is retried), or null. */
   lastError: string | null;
+  /**
+   * Acknowledged events kept with PROJECTION_FAILED: a bug kept them from projecting, so what they
+   * say (a suspension, say) waits until `events replay ID` projects them again after a fix.
+   */
+  failedEvents: number;
 }
 
 export type JobState = 'pending' | 'running' | 'done' | 'dead';

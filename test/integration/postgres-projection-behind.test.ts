@@ -250,6 +250,7 @@ describe('postgres: projection behind the acknowledgement, several instances', (
     await expect(replay()).rejects.toMatchObject({ code: 'PROJECTION_FAILED' });
     expect((await store.getEvent(broken.id))?.error?.code).toBe('PROJECTION_FAILED');
     expect(await sql(store.schema, 'SELECT rank FROM inbox_pending')).toEqual([{ rank: 3 }]);
+    expect(await store.projectionBacklog()).toMatchObject({ events: 0, failedEvents: 1 });
 
     // The fix (here: the row as it was): the replay projects it and queues its jobs.
     await sql(store.schema, 'UPDATE inbox SET body = $1 WHERE id = $2', [broken.body, broken.id]);
@@ -257,6 +258,7 @@ describe('postgres: projection behind the acknowledgement, several instances', (
     expect((await store.getEntity('employee', 'emp-b'))?.data.id).toBe('emp-b');
     expect((await store.getEvent(broken.id))?.error).toBeNull();
     expect(await sql(store.schema, 'SELECT rank FROM inbox_pending')).toEqual([]);
+    expect(await store.projectionBacklog()).toMatchObject({ events: 0, failedEvents: 0 });
     const jobs = await store.listJobs({ state: 'pending' });
     expect(
       jobs

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ingestor } from '../../src/core/ingest.ts';
 import { signBody } from '../../src/growrk/signature.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { until } from '../helpers/wait.ts';
@@ -200,7 +201,51 @@ describe('sqlite: projection behind the acknowledgement', () => {
     const event = await second.getEvent(broken!);
     expect(event?.status).toBe('accepted');
     expect(event?.error?.code).toBe('PROJECTION_FAILED');
-    expect((await second.projectionBacklog()).events).toBe(0);
+    expect(await second.projectionBacklog()).toMatchObject({ events: 0, failedEvents: 1 });
+  });
+
+  it('projects a failed event again on replay once it can be, and refuses while it still cannot', async () => {
+    const [, broken] = await ackThenKill(
+      path,
+      ['emp-a', 'emp-b'].map((id) =>
+        employeeBody(id, '2024-06-01T00:00:00Z', { status: 'offboarded' }, 'employee.offboarded'),
+      ),
+    );
+    const db = new DatabaseSync(path);
+    const { body } = db.prepare('SELECT body FROM inbox WHERE id = ?').get(broken!) as { body: string };
+    db.prepare(`UPDATE inbox SET body = '{"event":"employee.offboarded"}' WHERE id = ?`).run(broken!);
+    db.close();
+
+    const store = await openStore();
+    expect(await store.getEntity('employee', 'emp-b')).toBeNull();
+    expect(await store.projectionBacklog()).toMatchObject({ events: 0, failedEvents: 1 });
+    const failedGauge = async () =>
+      (await createMetrics(store).registry.getSingleMetricAsString('growrk_projection_failed_events'))
+        .split('\n')
+        .at(-1);
+    expect(await failedGauge()).toBe('growrk_projection_failed_events 1');
+    const replay = () => store.replay({ eventId: broken!, connectors: ['google-workspace'] }, Date.now());
+    // Still broken: refused, and still counted.
+    await expect(replay()).rejects.toMatchObject({ code: 'PROJECTION_FAILED' });
+    expect(await store.projectionBacklog()).toMatchObject({ events: 0, failedEvents: 1 });
+    expect((await store.getEvent(broken!))?.error?.code).toBe('PROJECTION_FAILED');
+
+    // The fix (here: the row as it was): the replay projects it and queues its jobs.
+    const fix = new DatabaseSync(path);
+    fix.prepare('UPDATE inbox SET body = ? WHERE id = ?').run(body, broken!);
+    fix.close();
+    expect(await replay()).toBeGreaterThan(0);
+    expect((await store.getEntity('employee', 'emp-b'))?.data.status).toBe('offboarded');
+    expect((await store.getEvent(broken!))?.error).toBeNull();
+    expect(await store.projectionBacklog()).toMatchObject({ events: 0, failedEvents: 0 });
+    expect(await failedGauge()).toBe('growrk_projection_failed_events 0');
+    const claimed = await store.claimJobs({ owner: 'w', limit: 10, now: Date.now() + 1, leaseMs: 1000 });
+    expect(
+      claimed
+        .filter((j) => j.entityId === 'emp-b')
+        .map((j) => j.connector)
+        .sort(),
+    ).toEqual(['google-workspace', 'hubspot']);
   });
 
   it('projects from the stored row exactly what the acknowledgement validated, sensitive fields gone', async () => {

@@ -31,6 +31,7 @@ describe('Prometheus alerting rules', () => {
     const named = exprs.flatMap(metricNames).map((n) => n.replace(/_(bucket|sum|count)$/, ''));
     expect(named).toEqual(expect.arrayContaining(['sync_dead_jobs', 'sync_held_changes']));
     expect(named).toContain('growrk_last_event_received_timestamp_seconds');
+    expect(named).toContain('growrk_projection_failed_events');
     expect(named.filter((n) => !served.has(n))).toEqual([]);
   });
 

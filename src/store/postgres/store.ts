@@ -385,24 +385,33 @@ export class PostgresStore implements Store {
   /** The acknowledged events no instance has projected yet, read from the database. */
   projectionBacklog(): Promise<ProjectionBacklog> {
     return this.op(async () => {
-      const { events, oldestAt } = await this.unprojected();
+      const { events, oldestAt, failed } = await this.unprojected();
       return {
         events,
         oldestMs: oldestAt === null ? 0 : Math.max(0, Date.now() - oldestAt),
         lastError: this.behind.backlog().lastError,
+        failedEvents: failed,
       };
     });
   }
 
-  private async unprojected(): Promise<{ events: number; urgent: number; oldestAt: number | null }> {
+  /** What waits in the queue: to project (urgent among them, the oldest's time), and parked. */
+  private async unprojected(): Promise<{
+    events: number;
+    urgent: number;
+    oldestAt: number | null;
+    failed: number;
+  }> {
     const [row] = await this.query(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE rank = ${RANK.urgent}) AS u, min(received_at) AS oldest
-         FROM inbox_pending WHERE rank < ${RANK.parked}`,
+      `SELECT count(*) FILTER (WHERE rank < ${RANK.parked}) AS n, count(*) FILTER (WHERE rank = ${RANK.urgent}) AS u,
+              min(received_at) FILTER (WHERE rank < ${RANK.parked}) AS oldest, count(*) FILTER (WHERE rank >= ${RANK.parked}) AS f
+         FROM inbox_pending`,
     );
     return {
       events: Number(row?.n ?? 0),
       urgent: Number(row?.u ?? 0),
       oldestAt: row?.oldest == null ? null : Number(row.oldest),
+      failed: Number(row?.f ?? 0),
     };
   }
 

@@ -6,6 +6,7 @@ import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { isUrgentEvent, jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
+import { SyncError } from '../../errors.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { Behind, type BehindLimits } from '../behind.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
@@ -57,6 +58,13 @@ type Row = Record<string, unknown>;
 
 /** Events projected per statement batch when a read catches the projection up. */
 const FRESH_SLICE = 512;
+/**
+ * `inbox_pending.rank`: urgent rows (offboardings) are projected first; a row whose projection
+ * failed alone is parked at its rank + PARKED, kept with its settings until it is replayed.
+ */
+const URGENT = 0;
+const NOT_URGENT = 1;
+const PARKED = 2;
 
 /** Options for {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -158,14 +166,17 @@ export class SqliteStore implements Store {
       }
     }
     const waiting = this.db
-      .prepare('SELECT count(*) AS n, coalesce(sum(rank = 0), 0) AS u FROM inbox_pending')
+      .prepare(
+        `SELECT count(*) AS n, coalesce(sum(rank = ${URGENT}), 0) AS u FROM inbox_pending WHERE rank < ${PARKED}`,
+      )
       .get() as Row;
     this.behind.restore(Number(waiting.n), Number(waiting.u));
     return { applied };
   }
 
   async projectionBacklog(): Promise<ProjectionBacklog> {
-    return this.behind.backlog();
+    const parked = this.stmt(`SELECT count(*) AS n FROM inbox_pending WHERE rank >= ${PARKED}`).get() as Row;
+    return { ...this.behind.backlog(), failedEvents: Number(parked.n) };
   }
 
   /** One background slice of the projection. */
@@ -254,7 +265,7 @@ export class SqliteStore implements Store {
     }
     if (projects) {
       this.stmt('INSERT INTO inbox_pending (rank, seq, settings) VALUES (?, ?, ?)').run(
-        urgent ? 0 : 1,
+        urgent ? URGENT : NOT_URGENT,
         inserted.lastInsertRowid,
         JSON.stringify({ jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs ?? null }),
       );
@@ -280,7 +291,7 @@ export class SqliteStore implements Store {
   private projectSlice(limit: number): number {
     const rows = this.stmt(
       `SELECT p.rank, p.seq, p.settings, i.id, i.received_at, i.body
-       FROM inbox_pending p JOIN inbox i ON i.seq = p.seq ORDER BY p.rank, p.seq LIMIT ?`,
+       FROM inbox_pending p JOIN inbox i ON i.seq = p.seq WHERE p.rank < ${PARKED} ORDER BY p.rank, p.seq LIMIT ?`,
     ).all(limit) as Row[];
     if (rows.length === 0) {
       this.behind.projected(0, 0, true);
@@ -299,11 +310,16 @@ export class SqliteStore implements Store {
             err instanceof Error ? err.message.slice(0, 500) : String(err).slice(0, 500),
             row.seq as number,
           );
-          this.unqueue(row);
+          // Parked in the queue with its settings: counted (`failedEvents`), replayable.
+          this.stmt('UPDATE inbox_pending SET rank = rank + ? WHERE rank = ? AND seq = ?').run(
+            PARKED,
+            row.rank as number,
+            row.seq as number,
+          );
         }
       }
     }
-    const urgent = rows.filter((row) => Number(row.rank) === 0).length;
+    const urgent = rows.filter((row) => Number(row.rank) === URGENT).length;
     this.behind.projected(rows.length, urgent, rows.length < limit);
     return rows.length;
   }
@@ -682,6 +698,7 @@ export class SqliteStore implements Store {
         }
         const row = this.get('SELECT * FROM inbox WHERE id = ?', target.eventId);
         if (!row) return 0;
+        this.reprojectParked(Number(row.seq), target.eventId);
         const priorityOf = (kind: EntityKind, id: string) => {
           const entity = this.get('SELECT * FROM entities WHERE kind = ? AND id = ?', kind, id);
           return entity ? jobPriority(entityFromRow(entity)) : 0;
@@ -689,6 +706,34 @@ export class SqliteStore implements Store {
         return this.enqueueNow(replayRequests(eventFromRow(row), target.connectors, now, priorityOf), now);
       }),
     );
+  }
+
+  /**
+   * An event kept with PROJECTION_FAILED is projected again (inside the caller's commit), once a
+   * fix is deployed: back in the queue at its rank, its error cleared. It throws, and the caller's
+   * commit rolls back, if it fails again.
+   */
+  private reprojectParked(seq: number, eventId: string): void {
+    const parked = this.stmt(`SELECT rank FROM inbox_pending WHERE seq = ? AND rank >= ${PARKED}`).get(seq) as
+      | Row
+      | undefined;
+    if (!parked) return;
+    const rank = Number(parked.rank) - PARKED;
+    this.stmt('UPDATE inbox_pending SET rank = ? WHERE rank = ? AND seq = ?').run(
+      rank,
+      Number(parked.rank),
+      seq,
+    );
+    this.stmt('UPDATE inbox SET error_code = NULL, error_message = NULL WHERE seq = ?').run(seq);
+    this.behind.appended(rank === URGENT);
+    while (this.projectSlice(FRESH_SLICE) === FRESH_SLICE);
+    const again = this.stmt('SELECT error_message FROM inbox WHERE seq = ?').get(seq) as Row;
+    if (again.error_message !== null) {
+      throw new SyncError(
+        'PROJECTION_FAILED',
+        `event ${eventId} still cannot be projected: ${String(again.error_message)}`,
+      );
+    }
   }
 
   /** Runs `work` once the projection has caught up ({@link fresh}); a failure becomes its rejection. */
