@@ -113,3 +113,68 @@ export function projectEvent(input: {
   }
   return { changed: [...changed.values()], jobs, outcomes };
 }
+
+/** What the projection of an acknowledged event needs besides its stored body (kept with it in the queue). */
+export interface ProjectionSettings {
+  /** For each entity kind, the connectors that get a sync job when an entity of that kind changes. */
+  jobConnectors: Partial<Record<EntityKind, readonly string[]>>;
+  /** The clock skew its timestamp was checked with, or null (trusted). */
+  clockSkewMs: number | null;
+}
+
+/** An acknowledged event waiting for its projection, as a store reads it back from its queue. */
+export interface QueuedEvent {
+  id: string;
+  body: string;
+  receivedAt: number;
+  settings: ProjectionSettings;
+}
+
+/** Queued events parsed again, with every entity they touch (what a store loads before projecting). */
+export interface ProjectionBatch {
+  events: ReadonlyArray<{ event: ProjectedEvent; receivedAt: number; settings: ProjectionSettings }>;
+  touched: Array<{ kind: EntityKind; id: string }>;
+}
+
+/**
+ * Parses queued events from their stored bodies ({@link projectedFromStored}).
+ * @throws SyncError PROJECTION_FAILED when a stored body is not an event
+ */
+export function parseBatch(queued: readonly QueuedEvent[]): ProjectionBatch {
+  const events = queued.map((q) => ({
+    event: projectedFromStored(q.id, q.body),
+    receivedAt: q.receivedAt,
+    settings: q.settings,
+  }));
+  const touched = new Map<string, { kind: EntityKind; id: string }>();
+  for (const { event } of events)
+    for (const t of entitiesTouched(event)) touched.set(entityKey(t.kind, t.id), t);
+  return { events, touched: [...touched.values()] };
+}
+
+/**
+ * Projects a batch in arrival order onto `current` (the stored snapshots of `batch.touched`,
+ * updated in place), as one-by-one ingests would: each changed snapshot once, in its final state,
+ * and the jobs (`runAt` their event's receipt) and ledger rows of every event, in order.
+ */
+export function projectBatch(
+  batch: ProjectionBatch,
+  current: Map<string, EntitySnapshot>,
+): { changed: EntitySnapshot[]; jobs: FanOutJob[]; outcomes: OutcomeInput[] } {
+  const changed = new Map<string, EntitySnapshot>();
+  const jobs: FanOutJob[] = [];
+  const outcomes: OutcomeInput[] = [];
+  for (const { event, receivedAt, settings } of batch.events) {
+    const outcome = projectEvent({
+      event,
+      current,
+      jobConnectors: settings.jobConnectors,
+      receivedAt,
+      clockSkewMs: settings.clockSkewMs ?? undefined,
+    });
+    for (const snapshot of outcome.changed) changed.set(entityKey(snapshot.kind, snapshot.id), snapshot);
+    jobs.push(...outcome.jobs);
+    outcomes.push(...outcome.outcomes);
+  }
+  return { changed: [...changed.values()], jobs, outcomes };
+}

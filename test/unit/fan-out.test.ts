@@ -3,7 +3,13 @@
  * here, once (the store conformance suite checks both stores persist what it returns).
  */
 import { describe, expect, it } from 'vitest';
-import { entitiesTouched, type ProjectedEvent, projectEvent } from '../../src/core/fan-out.ts';
+import {
+  entitiesTouched,
+  type ProjectedEvent,
+  parseBatch,
+  projectBatch,
+  projectEvent,
+} from '../../src/core/fan-out.ts';
 import type { EntitySnapshot } from '../../src/core/projection.ts';
 import { entityKey } from '../../src/growrk/types.ts';
 
@@ -123,5 +129,49 @@ describe('projectEvent', () => {
     expect(a.jobs).toHaveLength(1);
     expect(b.jobs.map((j) => j.eventId)).toEqual(['evt-2024-09-03T00:00:00Z']);
     expect(current.get(entityKey('product', 'prod-1'))?.data.status).toBe('Shipped');
+  });
+});
+
+describe('projectBatch', () => {
+  const stored = (ts: string, status: string) =>
+    JSON.stringify({
+      event: 'product.assigned',
+      timestamp: ts,
+      companyId: 'c1',
+      products: [{ id: 'prod-1', status, employee: { id: 'emp-1', email: 'a@example.com' } }],
+    });
+  const settings = { jobConnectors: JOBS, clockSkewMs: null };
+
+  it("projects a batch as one-by-one events would: each snapshot once, final; every event's jobs in order", () => {
+    const batch = parseBatch([
+      { id: 'evt-1', body: stored('2024-09-01T00:00:00Z', 'Deployed'), receivedAt: 10, settings },
+      { id: 'evt-2', body: stored('2024-09-02T00:00:00Z', 'Returned'), receivedAt: 20, settings },
+    ]);
+    expect(batch.touched).toEqual([
+      { kind: 'product', id: 'prod-1' },
+      { kind: 'employee', id: 'emp-1' },
+    ]);
+    const out = projectBatch(batch, new Map());
+    expect(out.changed.map((s) => `${s.kind}:${s.id}:${s.eventId}`)).toEqual([
+      'product:prod-1:evt-2',
+      'employee:emp-1:evt-1',
+    ]);
+    expect(out.changed[0]?.data.status).toBe('Returned');
+    expect(out.jobs.map((j) => `${j.eventId}@${j.runAt}`)).toEqual(['evt-1@10', 'evt-2@20']);
+  });
+
+  it('an older event after a newer one in the same batch changes nothing and is superseded', () => {
+    const batch = parseBatch([
+      { id: 'evt-new', body: stored('2024-09-02T00:00:00Z', 'Returned'), receivedAt: 10, settings },
+      { id: 'evt-old', body: stored('2024-09-01T00:00:00Z', 'Deployed'), receivedAt: 20, settings },
+    ]);
+    const out = projectBatch(batch, new Map());
+    expect(out.changed.find((s) => s.kind === 'product')?.data.status).toBe('Returned');
+    expect(out.outcomes.map((o) => `${o.eventId}:${o.result}`)).toContain('evt-old:superseded');
+  });
+
+  it('refuses a stored body that is not an event', () => {
+    const broken = { id: 'evt-x', body: '{"event":"product.assigned"}', receivedAt: 1, settings };
+    expect(() => parseBatch([broken])).toThrow(/not a valid GroWrk event/);
   });
 });

@@ -5,10 +5,10 @@
  * slices, in transactions of their own. One projector runs at a time per schema, across every
  * instance (an advisory transaction lock), and it is the only writer of `entities`, so each slice
  * reads the snapshots, projects its events one by one in order with the pure core
- * ({@link projectEvent}), and writes the result, exactly as projecting them one at a time would.
+ * ({@link projectBatch}), and writes the result, exactly as projecting them one at a time would.
  */
 import type pg from 'pg';
-import { entitiesTouched, projectEvent, projectedFromStored } from '../../core/fan-out.ts';
+import { type ProjectionSettings, parseBatch, projectBatch } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import { isUrgentEvent } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
@@ -28,12 +28,6 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
  * dropped, as the SQLite store does.
  */
 export const RANK = { urgent: 0, normal: 1, parked: 2 } as const;
-
-/** What the projection of an acknowledged event needs besides its stored body (`inbox_pending.settings`). */
-export interface ProjectionSettings {
-  jobConnectors: IngestInput['jobConnectors'];
-  clockSkewMs: number | null;
-}
 
 /**
  * The acknowledgement's part: whether `input` will be projected, with what, and whether ahead of
@@ -156,40 +150,30 @@ function isOfTheDatabase(err: unknown): boolean {
 }
 
 /**
- * Projects stored rows in order: the snapshots they touch read once, the pure core run event by
- * event on them, then one upsert for the changed snapshots, one for the jobs, one for the ledger,
- * and the rows marked projected.
+ * Projects stored rows in order (the core's {@link projectBatch}): the snapshots they touch read
+ * once, then one upsert for the changed snapshots, one for the jobs, one for the ledger, and the
+ * rows marked projected.
  */
 async function projectRows(c: Queryable, rows: readonly Row[], ctx: ProjectionContext): Promise<number> {
-  const events = rows.map((row) => ({
-    event: projectedFromStored(String(row.id), String(row.body)),
-    settings: row.settings as ProjectionSettings,
-    receivedAt: Number(row.received_at),
-  }));
-  const touched = new Map<string, { kind: EntityKind; id: string }>();
-  for (const { event } of events)
-    for (const t of entitiesTouched(event)) touched.set(entityKey(t.kind, t.id), t);
-  const current = await readSnapshots(c, [...touched.values()]);
-  const changed = new Map<string, EntitySnapshot>();
-  const requests: Array<JobRequest & { now: number }> = [];
-  const ledger: OutcomeInput[] = [];
-  for (const { event, settings, receivedAt } of events) {
-    const outcome = projectEvent({
-      event,
-      current,
-      jobConnectors: settings.jobConnectors,
-      receivedAt,
-      clockSkewMs: settings.clockSkewMs ?? undefined,
-    });
-    for (const snapshot of outcome.changed) changed.set(entityKey(snapshot.kind, snapshot.id), snapshot);
-    ledger.push(...outcome.outcomes);
-    for (const job of outcome.jobs) requests.push({ ...job, now: receivedAt });
-  }
-  await writeSnapshots(c, [...changed.values()]);
-  await upsertJobs(c, requests, ctx);
-  await ctx.insertOutcomes(c, ledger);
+  const batch = parseBatch(
+    rows.map((row) => ({
+      id: String(row.id),
+      body: String(row.body),
+      receivedAt: Number(row.received_at),
+      settings: row.settings as ProjectionSettings,
+    })),
+  );
+  const current = await readSnapshots(c, batch.touched);
+  const { changed, jobs, outcomes } = projectBatch(batch, current);
+  await writeSnapshots(c, changed);
+  await upsertJobs(
+    c,
+    jobs.map((job) => ({ ...job, now: job.runAt })),
+    ctx,
+  );
+  await ctx.insertOutcomes(c, outcomes);
   await done(c, rows);
-  return requests.length;
+  return jobs.length;
 }
 
 /** The rows owe the projection nothing more: their queue rows go. */

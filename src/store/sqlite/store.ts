@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { entitiesTouched, projectEvent, projectedFromStored } from '../../core/fan-out.ts';
+import { type ProjectionSettings, parseBatch, projectBatch } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { isUrgentEvent, jobPriority } from '../../core/priority.ts';
@@ -324,45 +324,28 @@ export class SqliteStore implements Store {
     return rows.length;
   }
 
-  /** Projects stored rows in order (the pure core function per event), then marks them projected. */
+  /** Projects stored rows in order (the core's {@link projectBatch}), then marks them projected. */
   private projectRows(rows: readonly Row[]): void {
-    const events = rows.map((row) => ({
-      row,
-      event: projectedFromStored(String(row.id), String(row.body)),
-      settings: JSON.parse(String(row.settings)) as {
-        jobConnectors: IngestInput['jobConnectors'];
-        clockSkewMs: number | null;
-      },
-    }));
+    const batch = parseBatch(
+      rows.map((row) => ({
+        id: String(row.id),
+        body: String(row.body),
+        receivedAt: Number(row.received_at),
+        settings: JSON.parse(String(row.settings)) as ProjectionSettings,
+      })),
+    );
     const current = new Map<string, EntitySnapshot>();
-    for (const { event } of events) {
-      for (const t of entitiesTouched(event)) {
-        const key = entityKey(t.kind, t.id);
-        if (current.has(key)) continue;
-        const found = this.stmt('SELECT * FROM entities WHERE kind = ? AND id = ?').get(t.kind, t.id) as
-          | Row
-          | undefined;
-        if (found) current.set(key, entityFromRow(found));
-      }
+    for (const t of batch.touched) {
+      const found = this.stmt('SELECT * FROM entities WHERE kind = ? AND id = ?').get(t.kind, t.id) as
+        | Row
+        | undefined;
+      if (found) current.set(entityKey(t.kind, t.id), entityFromRow(found));
     }
-    // `current` is updated in place, so the batch projects as one-by-one ingests would; each
-    // changed snapshot is written once, in its final state.
-    const changed = new Map<string, EntitySnapshot>();
-    for (const { row, event, settings } of events) {
-      const receivedAt = Number(row.received_at);
-      const outcome = projectEvent({
-        event,
-        current,
-        jobConnectors: settings.jobConnectors,
-        receivedAt,
-        clockSkewMs: settings.clockSkewMs ?? undefined,
-      });
-      for (const snapshot of outcome.changed) changed.set(entityKey(snapshot.kind, snapshot.id), snapshot);
-      this.insertOutcomes(outcome.outcomes);
-      this.enqueueNow(outcome.jobs, receivedAt);
-      this.unqueue(row);
-    }
-    for (const snapshot of changed.values()) this.writeEntity(snapshot);
+    const { changed, jobs, outcomes } = projectBatch(batch, current);
+    this.insertOutcomes(outcomes);
+    for (const job of jobs) this.enqueueNow([job], job.runAt);
+    for (const row of rows) this.unqueue(row);
+    for (const snapshot of changed) this.writeEntity(snapshot);
   }
 
   /** The row's projection is done (or failed for good): it leaves the queue. */
