@@ -102,7 +102,7 @@ function threadDied(crash: Error | null, code: number, heapMb: number): SyncErro
   );
 }
 
-/** Stores the run of a dead thread as failed (resumable, as any stopped run) and frees the lease. */
+/** Stores the run of a dead thread as failed (resumable, like every stopped run) and frees the lease. */
 async function closeRun(
   store: Store,
   started: { runId: string; leaseOwner: string } | null,
