@@ -10,37 +10,17 @@
 import type pg from 'pg';
 import { type ProjectionSettings, parseBatch, projectBatch } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
-import { isUrgentEvent } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { MAX_EVENT_IDS_PER_JOB } from '../job-requests.ts';
+import { RANK } from '../pending.ts';
 import { entityFromRow } from '../rows.ts';
-import type { IngestInput, JobRequest, OutcomeInput } from '../types.ts';
+import type { JobRequest, OutcomeInput } from '../types.ts';
 import { sqlState } from './connection.ts';
 import { JOBS_CHANNEL, jobsPayload } from './notify.ts';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
-
-/**
- * `inbox_pending.rank`: urgent rows (offboardings) are projected first; a row whose projection
- * failed alone is parked at its rank + PARKED, kept with its settings (and counted) rather than
- * dropped, as the SQLite store does.
- */
-export const RANK = { urgent: 0, normal: 1, parked: 2 } as const;
-
-/**
- * The acknowledgement's part: whether `input` will be projected, with what, and whether ahead of
- * the others waiting (an offboarding). Null for a row that projects nothing (rejected, ignored).
- */
-export function projectionOf(input: IngestInput): { settings: ProjectionSettings; urgent: boolean } | null {
-  const event = input.event;
-  if (input.status !== 'accepted' || event === null || event.kind === null) return null;
-  return {
-    settings: { jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs ?? null },
-    urgent: isUrgentEvent(event),
-  };
-}
 
 /** The store the projection writes for (its schema, and who it is in NOTIFY payloads). */
 export interface ProjectionContext {

@@ -8,6 +8,7 @@ import { SyncError } from '../../errors.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { Behind, type BehindLimits, DEFAULT_BEHIND_LIMITS } from '../behind.ts';
 import { deadJobRequests, entitiesOf, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
+import { projectionOf, RANK } from '../pending.ts';
 import {
   entityFromRow,
   eventFromRow,
@@ -59,7 +60,7 @@ import {
 import { BatchQueue, type ItemResult } from './group-commit.ts';
 import { POSTGRES_LATEST_VERSION, POSTGRES_MIGRATIONS } from './migrations.ts';
 import { JOBS_CHANNEL, JobsListener, jobsPayload } from './notify.ts';
-import { lockProjection, type ProjectionContext, projectionOf, projectSlice, RANK } from './projection.ts';
+import { lockProjection, type ProjectionContext, projectSlice } from './projection.ts';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;

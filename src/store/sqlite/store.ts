@@ -4,12 +4,13 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { type ProjectionSettings, parseBatch, projectBatch } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
-import { isUrgentEvent, jobPriority } from '../../core/priority.ts';
+import { jobPriority } from '../../core/priority.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
 import { SyncError } from '../../errors.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { Behind, type BehindLimits } from '../behind.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
+import { projectionOf, RANK } from '../pending.ts';
 import {
   entityFromRow,
   eventFromRow,
@@ -58,13 +59,6 @@ type Row = Record<string, unknown>;
 
 /** Events projected per statement batch when a read catches the projection up. */
 const FRESH_SLICE = 512;
-/**
- * `inbox_pending.rank`: urgent rows (offboardings) are projected first; a row whose projection
- * failed alone is parked at its rank + PARKED, kept with its settings until it is replayed.
- */
-const URGENT = 0;
-const NOT_URGENT = 1;
-const PARKED = 2;
 
 /** Options for {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -167,7 +161,7 @@ export class SqliteStore implements Store {
     }
     const waiting = this.db
       .prepare(
-        `SELECT count(*) AS n, coalesce(sum(rank = ${URGENT}), 0) AS u FROM inbox_pending WHERE rank < ${PARKED}`,
+        `SELECT count(*) AS n, coalesce(sum(rank = ${RANK.urgent}), 0) AS u FROM inbox_pending WHERE rank < ${RANK.parked}`,
       )
       .get() as Row;
     this.behind.restore(Number(waiting.n), Number(waiting.u));
@@ -175,7 +169,9 @@ export class SqliteStore implements Store {
   }
 
   async projectionBacklog(): Promise<ProjectionBacklog> {
-    const parked = this.stmt(`SELECT count(*) AS n FROM inbox_pending WHERE rank >= ${PARKED}`).get() as Row;
+    const parked = this.stmt(
+      `SELECT count(*) AS n FROM inbox_pending WHERE rank >= ${RANK.parked}`,
+    ).get() as Row;
     return { ...this.behind.backlog(), failedEvents: Number(parked.n) };
   }
 
@@ -237,8 +233,7 @@ export class SqliteStore implements Store {
    */
   private appendNow(input: IngestInput): IngestResult {
     const event = input.event;
-    const projects = input.status === 'accepted' && event !== null && event.kind !== null;
-    const urgent = projects && isUrgentEvent(event);
+    const projection = projectionOf(input);
     const keys = event?.kind ? event.entities.map((e) => entityKey(event.kind!, e.id)) : [];
     const timestamp = event?.timestamp ?? null;
     const inserted = this.stmt(
@@ -263,13 +258,13 @@ export class SqliteStore implements Store {
       ).get(timestamp ?? '', input.bodyHash) as Row;
       return { id: String(existing.id), duplicate: true, status: existing.status as IngestResult['status'] };
     }
-    if (projects) {
+    if (projection) {
       this.stmt('INSERT INTO inbox_pending (rank, seq, settings) VALUES (?, ?, ?)').run(
-        urgent ? URGENT : NOT_URGENT,
+        projection.urgent ? RANK.urgent : RANK.normal,
         inserted.lastInsertRowid,
-        JSON.stringify({ jobConnectors: input.jobConnectors, clockSkewMs: input.clockSkewMs ?? null }),
+        JSON.stringify(projection.settings),
       );
-      this.behind.appended(urgent);
+      this.behind.appended(projection.urgent);
     }
     return { id: input.id, duplicate: false, status: input.status };
   }
@@ -291,7 +286,7 @@ export class SqliteStore implements Store {
   private projectSlice(limit: number): number {
     const rows = this.stmt(
       `SELECT p.rank, p.seq, p.settings, i.id, i.received_at, i.body
-       FROM inbox_pending p JOIN inbox i ON i.seq = p.seq WHERE p.rank < ${PARKED} ORDER BY p.rank, p.seq LIMIT ?`,
+       FROM inbox_pending p JOIN inbox i ON i.seq = p.seq WHERE p.rank < ${RANK.parked} ORDER BY p.rank, p.seq LIMIT ?`,
     ).all(limit) as Row[];
     if (rows.length === 0) {
       this.behind.projected(0, 0, true);
@@ -312,14 +307,14 @@ export class SqliteStore implements Store {
           );
           // Parked in the queue with its settings: counted (`failedEvents`), replayable.
           this.stmt('UPDATE inbox_pending SET rank = rank + ? WHERE rank = ? AND seq = ?').run(
-            PARKED,
+            RANK.parked,
             row.rank as number,
             row.seq as number,
           );
         }
       }
     }
-    const urgent = rows.filter((row) => Number(row.rank) === URGENT).length;
+    const urgent = rows.filter((row) => Number(row.rank) === RANK.urgent).length;
     this.behind.projected(rows.length, urgent, rows.length < limit);
     return rows.length;
   }
@@ -697,18 +692,18 @@ export class SqliteStore implements Store {
    * commit rolls back, if it fails again.
    */
   private reprojectParked(seq: number, eventId: string): void {
-    const parked = this.stmt(`SELECT rank FROM inbox_pending WHERE seq = ? AND rank >= ${PARKED}`).get(seq) as
-      | Row
-      | undefined;
+    const parked = this.stmt(`SELECT rank FROM inbox_pending WHERE seq = ? AND rank >= ${RANK.parked}`).get(
+      seq,
+    ) as Row | undefined;
     if (!parked) return;
-    const rank = Number(parked.rank) - PARKED;
+    const rank = Number(parked.rank) - RANK.parked;
     this.stmt('UPDATE inbox_pending SET rank = ? WHERE rank = ? AND seq = ?').run(
       rank,
       Number(parked.rank),
       seq,
     );
     this.stmt('UPDATE inbox SET error_code = NULL, error_message = NULL WHERE seq = ?').run(seq);
-    this.behind.appended(rank === URGENT);
+    this.behind.appended(rank === RANK.urgent);
     while (this.projectSlice(FRESH_SLICE) === FRESH_SLICE);
     const again = this.stmt('SELECT error_message FROM inbox WHERE seq = ?').get(seq) as Row;
     if (again.error_message !== null) {
