@@ -88,7 +88,7 @@ const unprojected = async (schema: string): Promise<string[]> =>
 const count = async (schema: string, table: string): Promise<number> =>
   Number((await sql(schema, `SELECT count(*) AS n FROM ${table}`))[0]!.n);
 
-const HANG = fileURLToPath(new URL('../helpers/pg-ack-then-hang.ts', import.meta.url));
+const HANG = fileURLToPath(new URL('../helpers/ack-then-hang.ts', import.meta.url));
 
 /** Acknowledges `bodies` in a store process killed (SIGKILL) before any projection ran; answers their ids. */
 async function ackThenKill(schema: string, bodies: Json[]): Promise<string[]> {
@@ -104,7 +104,7 @@ async function ackThenKill(schema: string, bodies: Json[]): Promise<string[]> {
         }),
       ),
     );
-    const child = spawn(process.execPath, [HANG, TEST_DATABASE_URL, schema, file, SECRET], {
+    const child = spawn(process.execPath, [HANG, file, SECRET, TEST_DATABASE_URL, schema], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

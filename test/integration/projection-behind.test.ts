@@ -59,7 +59,7 @@ async function ackThenKill(
     file,
     JSON.stringify(deliveries.map((d) => ({ body: d.raw.toString('utf8'), signature: d.signature }))),
   );
-  const child = spawn(process.execPath, [HANG, path, file, SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [HANG, file, SECRET, path], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let out = '';
   const line = await new Promise<string>((resolve, reject) => {
