@@ -254,13 +254,18 @@ interface MemoryRow {
   repair: ChildRun;
 }
 
-async function memoryAt(employees: number): Promise<MemoryRow> {
-  const world = await startWorld({
+/** A world for the memory figures: every vendor limit and the destructive budget raised out of the way. */
+function scaleWorld(): Promise<World> {
+  return startWorld({
     googlePerMinute: 1_000_000,
     hubspotPer10s: 1_000_000,
     hubspotSearchPerSecond: 100_000,
     env: { RECONCILE_MAX_DESTRUCTIVE: '100000', RECONCILE_MAX_DESTRUCTIVE_SHARE: '0.05' },
   });
+}
+
+async function memoryAt(employees: number): Promise<MemoryRow> {
+  const world = await scaleWorld();
   try {
     console.log(
       `\n[reconcile] memory at ${fmt(employees)} employees, ${fmt(employees * 3)} assets (limits raised)`,
@@ -357,12 +362,7 @@ async function scheduledFirstSync(
  * service thread, V8's defaults) and after (on its own thread), next to the CLI's first sync.
  */
 async function scheduledMemory(employees: number): Promise<void> {
-  const world = await startWorld({
-    googlePerMinute: 1_000_000,
-    hubspotPer10s: 1_000_000,
-    hubspotSearchPerSecond: 100_000,
-    env: { RECONCILE_MAX_DESTRUCTIVE: '100000', RECONCILE_MAX_DESTRUCTIVE_SHARE: '0.05' },
-  });
+  const world = await scaleWorld();
   try {
     console.log(
       `\n[reconcile] scheduled in serve, first sync of ${fmt(employees)} employees, ${fmt(employees * 3)} assets (limits raised)`,
