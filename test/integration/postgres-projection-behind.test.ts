@@ -1,17 +1,4 @@
-/**
- * The PostgreSQL store answers a webhook once its inbox row has committed and projects behind
- * it, with several instances on one database. These tests pin what that must never change: the
- * acknowledgement writes nothing but the inbox row; a read on any instance sees what every
- * instance acknowledged; events of several instances are projected in arrival order, as one by
- * one; a row that cannot be projected is kept with its error and holds nothing back; an
- * offboarding is projected at once; rows a stopped instance left are projected by another.
- */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { projectEvent } from '../../src/core/fan-out.ts';
@@ -23,6 +10,7 @@ import type { BehindLimits } from '../../src/store/behind.ts';
 import { resolveConnection } from '../../src/store/postgres/connection.ts';
 import type { PostgresStore } from '../../src/store/postgres/store.ts';
 import type { IngestInput } from '../../src/store/types.ts';
+import { ackThenKill as ackThenKillProcess } from '../helpers/ack-then-kill.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { postgresHarness, TEST_DATABASE_URL } from '../helpers/stores.ts';
 import { until } from '../helpers/wait.ts';
@@ -88,42 +76,13 @@ const unprojected = async (schema: string): Promise<string[]> =>
 const count = async (schema: string, table: string): Promise<number> =>
   Number((await sql(schema, `SELECT count(*) AS n FROM ${table}`))[0]!.n);
 
-const HANG = fileURLToPath(new URL('../helpers/ack-then-hang.ts', import.meta.url));
-
 /** Acknowledges `bodies` in a store process killed (SIGKILL) before any projection ran; answers their ids. */
-async function ackThenKill(schema: string, bodies: Json[]): Promise<string[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'gs-pg-behind-'));
-  const file = join(dir, 'deliveries.json');
-  try {
-    writeFileSync(
-      file,
-      JSON.stringify(
-        bodies.map((b) => {
-          const body = JSON.stringify(b);
-          return { body, signature: signBody(body, SECRET) };
-        }),
-      ),
-    );
-    const child = spawn(process.execPath, [HANG, file, SECRET, TEST_DATABASE_URL, schema], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    let out = '';
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString('utf8');
-        if (out.includes('\n')) resolve(out.split('\n')[0]!);
-      });
-      child.once('exit', (code) => reject(new Error(`the store process exited (${code}) before answering`)));
-    });
-    child.kill('SIGKILL');
-    await exited;
-    const outcomes = JSON.parse(line) as Array<{ ok: boolean; id?: string }>;
-    expect(outcomes.every((o) => o.ok)).toBe(true);
-    return outcomes.map((o) => o.id!);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function ackThenKill(schema: string, bodies: Json[]): Promise<string[]> {
+  const signed = bodies.map((b) => {
+    const body = JSON.stringify(b);
+    return { body, signature: signBody(body, SECRET) };
+  });
+  return ackThenKillProcess(signed, SECRET, [TEST_DATABASE_URL, schema]);
 }
 
 /** Two instances on one new schema, both holding their background projection. */

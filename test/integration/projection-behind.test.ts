@@ -1,21 +1,13 @@
-/**
- * The SQLite store answers a webhook once its inbox row is durable and projects behind it. These
- * tests pin what that must never change: every acknowledged event is projected (also after the
- * process stopped before its projection ran), reads see every acknowledged event, offboardings are
- * projected first, the projection equals the one made in the acknowledgement's own commit, and a
- * row that cannot be projected is kept with its error without holding the others back.
- */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ingestor } from '../../src/core/ingest.ts';
 import { signBody } from '../../src/growrk/signature.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { ackThenKill as ackThenKillProcess } from '../helpers/ack-then-kill.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -44,36 +36,13 @@ function ingestorFor(store: SqliteStore): Ingestor {
   return new Ingestor({ store, secrets: () => [SECRET], dropFields: [], jobConnectors: JOB_CONNECTORS });
 }
 
-const HANG = fileURLToPath(new URL('../helpers/ack-then-hang.ts', import.meta.url));
-
 /**
  * Acknowledges `deliveries` in a store process that is then killed with SIGKILL before any
  * projection slice ran; answers the ids it acknowledged.
  */
-async function ackThenKill(
-  path: string,
-  deliveries: Array<{ raw: Buffer; signature: string }>,
-): Promise<string[]> {
-  const file = `${path}.deliveries.json`;
-  writeFileSync(
-    file,
-    JSON.stringify(deliveries.map((d) => ({ body: d.raw.toString('utf8'), signature: d.signature }))),
-  );
-  const child = spawn(process.execPath, [HANG, file, SECRET, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let out = '';
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the store process exited (${code}) before answering`)));
-  });
-  child.kill('SIGKILL');
-  await exited;
-  const outcomes = JSON.parse(line) as Array<{ ok: boolean; id?: string }>;
-  expect(outcomes.every((o) => o.ok)).toBe(true);
-  return outcomes.map((o) => o.id!);
+function ackThenKill(path: string, deliveries: Array<{ raw: Buffer; signature: string }>): Promise<string[]> {
+  const signed = deliveries.map((d) => ({ body: d.raw.toString('utf8'), signature: d.signature }));
+  return ackThenKillProcess(signed, SECRET, [path]);
 }
 
 /** Rows still waiting for their projection, read beside the store (not through it: a read catches up). */
