@@ -213,6 +213,8 @@ describe('admin console in chromium', () => {
     const tab = (name: string) => page.getByRole('tab', { name, exact: true });
     await tab('Failed').click();
     expect(await tab('Failed').getAttribute('aria-selected')).toBe('true');
+    // The list shows the previous tab's rows until the Failed rows arrive.
+    await shownView('failed');
     await eventRow(ids.assigned!).waitFor();
     expect(await page.locator('tr.event-row').count()).toBe(1);
     await page.getByRole('button', { name: `Show outcomes of event ${ids.assigned}` }).click();
@@ -223,11 +225,14 @@ describe('admin console in chromium', () => {
     await shot('03-failed-expanded');
 
     await tab('Held').click();
+    await shownView('held');
     await eventRow(ids.offboarded!).waitFor();
     await tab('Rejected').click();
+    await shownView('rejected');
     await eventRow(ids.rejected!).waitFor();
     await expectText(page.locator('#events'), 'ENVELOPE_INVALID');
     await tab('Succeeded').click();
+    await shownView('succeeded');
     await eventRow(ids.created!).waitFor();
     expect(await page.locator('tr.event-row').count()).toBe(1);
     await shot('04-succeeded');
@@ -322,6 +327,11 @@ describe('admin console in chromium', () => {
 
 function eventRow(id: string) {
   return page.locator(`tr.event-row[data-event="${id}"]`);
+}
+
+/** Waits until the events list holds the rows of `view` (the tab's answer has been drawn). */
+function shownView(view: string) {
+  return page.locator(`#events[data-view="${view}"][aria-busy="false"]`).waitFor();
 }
 
 /** The element's text, or '' while it is not there. */

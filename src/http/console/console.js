@@ -282,6 +282,8 @@ function selectTab(id, focus = false) {
   state.older = null;
   state.appended = false;
   renderTabs();
+  // Until the tab's own rows arrive, the list still shows the previous tab's.
+  $('events').setAttribute('aria-busy', 'true');
   if (focus) $(`tab-${id}`).focus();
   void loadEvents().catch(handle);
 }
@@ -430,7 +432,8 @@ function renderDetail(d) {
 }
 
 async function loadEvents(append = false) {
-  const params = new URLSearchParams({ view: state.tab, limit: '25' });
+  const view = state.tab;
+  const params = new URLSearchParams({ view, limit: '25' });
   if (append && state.older) params.set('before', state.older);
   // A slower answer for an earlier tab (or page) must not overwrite a newer one.
   const seq = ++state.eventsSeq;
@@ -450,6 +453,8 @@ async function loadEvents(append = false) {
     );
   state.older = next;
   $('more').hidden = !next;
+  $('events').dataset.view = view;
+  $('events').setAttribute('aria-busy', 'false');
 }
 
 // --- runs, offboardings, search --------------------------------------------------------------
