@@ -49,7 +49,8 @@ export function parseJsonText(raw: Uint8Array | string): unknown {
  * Validates a GroWrk envelope: `event`, an ISO `timestamp`, `companyId`, and for the documented
  * event types the entity array of their family, each entity an object with an `id`. Inside
  * entities it is lenient: unknown keys are kept, other fields may be missing or null. Fields in
- * `dropFields` are removed here, before anything else sees the entities.
+ * `dropFields` are removed here, before anything else sees the entities (each entity is then a
+ * copy; with no fields to drop, it is the body's own object unless its id had to be normalised).
  * @throws SyncError ENVELOPE_INVALID naming every problem found.
  */
 export function parseEnvelope(body: unknown, dropFields: readonly string[]): ParsedEvent {
@@ -89,8 +90,12 @@ export function parseEnvelope(body: unknown, dropFields: readonly string[]): Par
           problems.push(`"${key}[${index}].id" must be a non-empty string or number`);
           return;
         }
-        const cleaned = dropSensitive(item as Record<string, unknown>, dropFields);
-        entities.push({ ...cleaned, id });
+        // Without fields to drop, the body's own object (no copy: nothing downstream mutates it).
+        const cleaned =
+          dropFields.length === 0
+            ? (item as Record<string, unknown>)
+            : dropSensitive(item as Record<string, unknown>, dropFields);
+        entities.push(cleaned.id === id ? (cleaned as GrowrkEntity) : { ...cleaned, id });
       });
     }
   }

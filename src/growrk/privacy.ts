@@ -27,8 +27,8 @@ export function dropSensitive<T>(value: T, fields: readonly string[]): T {
 
 /**
  * Copies JSON-like data, keeping an object key only when `child(key, state)` gives a state for it
- * (the state of its parent object passes to it; array items share their array's). Iterative (an
- * explicit stack), so no nesting can overflow the call stack.
+ * (the state of its parent object passes to it; array items share their array's), and never a
+ * `__proto__` key. Iterative (an explicit stack), so no nesting can overflow the call stack.
  */
 export function copyWhere<S>(
   value: unknown,
@@ -50,7 +50,9 @@ export function copyWhere<S>(
     const source = from as Record<string, unknown>;
     const out = to as Record<string, unknown>;
     for (const key in source) {
-      if (!Object.hasOwn(source, key)) continue;
+      // JSON.parse makes `__proto__` an own key, but assigning it would set the copy's prototype
+      // (fields it does not own, which JSON.stringify leaves out): no GroWrk field has that name.
+      if (!Object.hasOwn(source, key) || key === '__proto__') continue;
       const innerState = child(key, state);
       if (innerState !== null) out[key] = copyInto(source[key], innerState, stack);
     }

@@ -56,6 +56,19 @@ describe('privacy allowlist', () => {
     expect(body([1, 2])).toBeNull();
   });
 
+  it('never copies a __proto__ key: the copy owns every field it shows, as its stored JSON does', () => {
+    const { body } = bodyFilter({ ...DEFAULT_KEEP_FIELDS, product: ['id', 'specs.*'] }, []);
+    const raw = JSON.parse(
+      '{"event":"product.updated","timestamp":"t","companyId":1,"products":[{"id":"p","specs":{"ram":"16GB","__proto__":{"status":"offboarded","cpu":"x"}}}]}',
+    ) as unknown;
+    const kept = body(raw) as { products: Array<{ specs: Record<string, unknown> }> };
+    const specs = kept.products[0]!.specs;
+    expect(Object.getPrototypeOf(specs)).toBe(Object.prototype);
+    expect(specs.status).toBeUndefined();
+    expect(specs.cpu).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(kept))).toEqual(kept);
+  });
+
   it('copies nesting far deeper than any call stack without recursion', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 100_000; i += 1) deep = { a: deep };

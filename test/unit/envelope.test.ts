@@ -57,6 +57,27 @@ describe('envelope', () => {
     expect(event.timestamp).toBe('2024-08-20T08:00:01.123Z');
   });
 
+  it('with no fields to drop, normalises ids the same way and keeps every field', () => {
+    const body = {
+      event: 'employee.updated',
+      timestamp: '2024-08-20T10:00:00Z',
+      companyId: 'c',
+      employees: [
+        { id: 42, taxId: 'kept: nothing to drop' },
+        { id: ' e2 ', email: 'e2@x' },
+        { id: 'e3', email: 'e3@x' },
+      ],
+    };
+    const event = parseEnvelope(body, []);
+    expect(event.entities).toEqual([
+      { id: '42', taxId: 'kept: nothing to drop' },
+      { id: 'e2', email: 'e2@x' },
+      { id: 'e3', email: 'e3@x' },
+    ]);
+    // What the ingest validates is what it stores: the same entities as parsing the stored text.
+    expect(parseEnvelope(JSON.parse(JSON.stringify(body)), [])).toEqual(event);
+  });
+
   it('names every problem of an invalid envelope', () => {
     const problems = problemsOf({
       event: 'employee.updated',
