@@ -117,9 +117,10 @@ export function entityFilter(
   const dropped = new Set(drop.map((d) => d.toLowerCase()));
   return (entity) =>
     copyWhere(entity, root, (key, node) => {
-      if (dropped.has(key.toLowerCase())) return null;
-      if (node.all) return node;
-      return node.children.get(key) ?? null;
+      // Most keys GroWrk sends are not on the allowlist: they go without the case-folded lookup.
+      const next = node.all ? node : node.children.get(key);
+      if (next === undefined || dropped.has(key.toLowerCase())) return null;
+      return next;
     });
 }
 
