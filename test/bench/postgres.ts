@@ -12,19 +12,23 @@ import { benchIngest, employeeWebhook } from './ingest.ts';
 import { benchPostgresAck } from './postgres-ack.ts';
 
 const CONNECTOR = 'google-workspace';
-const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? TEST_DATABASE_URL;
+/** The PostgreSQL database the benchmarks use (a schema each). */
+export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? TEST_DATABASE_URL;
 
-function withSchema(url: string, schema: string): string {
+/** `url` with its `schema` parameter set. */
+export function withSchema(url: string, schema: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set('schema', schema);
   return parsed.toString();
 }
 
-function newSchema(): string {
+/** A fresh schema name for one benchmark run (drop it with {@link dropSchemas}). */
+export function newSchema(): string {
   return `gs_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
-async function dropSchemas(schemas: readonly string[]): Promise<void> {
+/** Drops the benchmark's schemas. */
+export async function dropSchemas(schemas: readonly string[]): Promise<void> {
   const admin = new pg.Client({ connectionString: resolveConnection(DATABASE_URL).connectionString });
   await admin.connect();
   try {

@@ -1,5 +1,6 @@
 // `npm run bench [-- section...]`: prints figures measured side by side in one run.
-// Sections: ingest, offboarding, offboarding-quota, offboarding-backlog, offboarding-closing, postgres,
+// Sections: ingest, offboarding, offboarding-quota, offboarding-backlog, offboarding-closing,
+// offboarding-postgres, postgres,
 // postgres-ack, postgres-workers,
 // hubspot, reconcile, reconcile-memory (default: all that exist).
 import { benchHubSpotBulk } from './hubspot-bulk.ts';
@@ -7,6 +8,7 @@ import { benchIngest } from './ingest.ts';
 import { benchOffboarding } from './offboarding.ts';
 import { benchOffboardingBacklog } from './offboarding-backlog.ts';
 import { benchOffboardingClosing } from './offboarding-closing.ts';
+import { benchOffboardingPostgres } from './offboarding-postgres.ts';
 import { benchPostgres, benchPostgresAcks } from './postgres.ts';
 import { benchReconcile } from './reconcile.ts';
 
@@ -20,6 +22,12 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   'offboarding-backlog': () => benchOffboardingBacklog({ total: 100, backlog: 40_000 }),
   // Calls per offboarding with handover, device wipe and the equipment-gated closing on.
   'offboarding-closing': () => benchOffboardingClosing({ total: 100 }),
+  // Webhook 200 -> suspend on PostgreSQL, one instance and two on one schema, beside SQLite.
+  'offboarding-postgres': () =>
+    benchOffboardingPostgres({
+      single: Number(process.env.BENCH_OFFBOARDING_SINGLE ?? 200),
+      total: Number(process.env.BENCH_OFFBOARDING_TOTAL ?? 500),
+    }),
   postgres: () => benchPostgres(),
   // The PostgreSQL store's acknowledgements in-process (no HTTP, no wrk), then the worker part alone.
   'postgres-ack': () => benchPostgresAcks(),
