@@ -40,6 +40,13 @@ export class Lane {
   private pumping = false;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Why the last pump stopped without work, if it did: `full` (no slot or in-flight room: a unit
+   * finishing kicks the lane), or the time (`now`) of a claim that came back empty. A job due by
+   * then that the claim did not get is held by another claimer (another instance's claim, its
+   * transaction not committed yet): it is about to run there, not to be claimable here.
+   */
+  private stoppedBy: 'full' | number | null = null;
 
   constructor(deps: LaneDeps) {
     this.deps = deps;
@@ -92,11 +99,16 @@ export class Lane {
     try {
       do {
         this.again = false;
+        this.stoppedBy = null;
         this.startBacklog();
         const limit = this.claimLimit();
-        if (limit <= 0) break;
+        if (limit <= 0) {
+          this.stoppedBy = 'full';
+          break;
+        }
         const now = this.deps.now();
         const jobs = await store.claimJobs({ owner, limit, now, leaseMs, connector });
+        if (jobs.length === 0) this.stoppedBy = now;
         this.claimedJobs += jobs.length;
         this.deps.claimed(jobs, now);
         this.addToBacklog(jobs);
@@ -112,13 +124,23 @@ export class Lane {
     }
   }
 
+  /**
+   * The timer for the next look: when the next job is due, else the poll. Not for a job this lane
+   * cannot take now ({@link stoppedBy}): a timer at 0 would claim in a loop, each turn a claim and
+   * a look (a round trip each on PostgreSQL), until a slot frees or the other claimer commits. A
+   * unit finishing kicks the lane; a job held elsewhere ends running there (or, if that claim
+   * failed, is found by the poll or the next wake-up).
+   */
   private async scheduleNext(): Promise<void> {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     let delay = this.deps.pollInterval;
     try {
       const next = await this.deps.store.nextJobAt(this.deps.connector);
-      if (next !== null) delay = Math.min(delay, Math.max(0, next - this.deps.now()));
+      const stoppedBy = this.stoppedBy;
+      const cannotTake =
+        stoppedBy === 'full' || (typeof stoppedBy === 'number' && next !== null && next <= stoppedBy);
+      if (next !== null && !cannotTake) delay = Math.min(delay, Math.max(0, next - this.deps.now()));
     } catch {
       // The poll below tries again; the claim path logs store failures.
     }
