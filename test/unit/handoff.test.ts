@@ -80,12 +80,16 @@ describe('handedOver', () => {
     ).not.toBeNull();
   });
 
-  it('whatever the filter makes of a __proto__ key, what is handed over equals the stored body read back', () => {
+  it('hands over an entity that had a __proto__ key as its stored body reads back: without it', () => {
     const { event, body } = accepted(productWith('{"__proto__": {"x": 1}, "y": 2}'));
     const handed = handedOver('evt-1', event, SETTINGS);
-    if (handed !== null)
-      expect(isDeepStrictEqual(handed.event, projectedFromStored('evt-1', body))).toBe(true);
-    else expect(isDeepStrictEqual(event.entities, projectedFromStored('evt-1', body).entities)).toBe(false);
+    expect(handed).not.toBeNull();
+    const fromStored = projectedFromStored('evt-1', body);
+    expect(isDeepStrictEqual(handed!.event, fromStored)).toBe(true);
+    for (const entity of [handed!.event.entities[0]!, fromStored.entities[0]!]) {
+      expect(entity.specs).toEqual({ ram: '16GB', odd: { y: 2 } });
+      expect((entity.specs as { odd: { x?: unknown } }).odd.x).toBeUndefined();
+    }
   });
 
   it('feeds parseBatch beside stored bodies, with the same projection as parsing them all', () => {
