@@ -7,7 +7,7 @@
  */
 import { SyncError } from '../errors.ts';
 import { parseEnvelope } from '../growrk/envelope.ts';
-import { type EntityKind, entityKey, type ParsedEvent } from '../growrk/types.ts';
+import { type EntityKind, entityKey } from '../growrk/types.ts';
 import type { OutcomeInput } from '../store/types.ts';
 import { jobPriority } from './priority.ts';
 import {
@@ -122,63 +122,12 @@ export interface ProjectionSettings {
   clockSkewMs: number | null;
 }
 
-/**
- * An acknowledged event waiting for its projection, as a store reads it back from its queue: with
- * its stored body (parsed again, {@link projectedFromStored}), or with the event its acknowledgement
- * handed over already parsed ({@link handedOver}: what parsing the body gives).
- */
-export type QueuedEvent = { id: string; receivedAt: number; settings: ProjectionSettings } & (
-  | { body: string }
-  | { event: ProjectedEvent }
-);
-
-/** What an acknowledgement can hand to the projection behind it: its event and settings, parsed. */
-export interface HandedOver {
-  event: ProjectedEvent;
+/** An acknowledged event waiting for its projection, as a store reads it back from its queue. */
+export interface QueuedEvent {
+  id: string;
+  body: string;
+  receivedAt: number;
   settings: ProjectionSettings;
-}
-
-/**
- * The event and settings an acknowledgement just stored, as the projection would read them back
- * from the queue, so that it need not parse them again: null when that could differ. The stored
- * body must be `JSON.stringify` of what `event` was parsed from with `parseEnvelope(…, [])` (as the
- * ingest path stores it) and the stored settings `JSON.stringify(settings)`; then reading them back
- * gives these values exactly when every value survives JSON ({@link survivesJson}; an entity with
- * an overflowing number, say, does not: it is read back as null).
- */
-export function handedOver(id: string, event: ParsedEvent, settings: ProjectionSettings): HandedOver | null {
-  if (event.kind === null || !survivesJson(event.entities) || !survivesJson(settings)) return null;
-  return { event: { ...event, id, kind: event.kind }, settings };
-}
-
-/**
- * Whether `JSON.parse(JSON.stringify(value))` equals `value`: only strings, booleans, null, finite
- * numbers other than -0, arrays, and plain objects (their own prototype, no `__proto__` key) of
- * such. Iterative, like every walk over webhook data.
- */
-function survivesJson(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string' || typeof v === 'boolean' || v === null) continue;
-    if (typeof v === 'number') {
-      if (Number.isFinite(v) && !Object.is(v, -0)) continue;
-      return false;
-    }
-    if (typeof v !== 'object') return false;
-    if (Array.isArray(v)) {
-      if (Object.getPrototypeOf(v) !== Array.prototype) return false;
-      for (const item of v) stack.push(item);
-      continue;
-    }
-    if (Object.getPrototypeOf(v) !== Object.prototype) return false;
-    const record = v as Record<string, unknown>;
-    for (const key in record) {
-      if (key === '__proto__') return false;
-      stack.push(record[key]);
-    }
-  }
-  return true;
 }
 
 /** Queued events parsed again, with every entity they touch (what a store loads before projecting). */
@@ -188,13 +137,12 @@ export interface ProjectionBatch {
 }
 
 /**
- * Parses queued events from their stored bodies ({@link projectedFromStored}), unless handed over
- * parsed.
+ * Parses queued events from their stored bodies ({@link projectedFromStored}).
  * @throws SyncError PROJECTION_FAILED when a stored body is not an event
  */
 export function parseBatch(queued: readonly QueuedEvent[]): ProjectionBatch {
   const events = queued.map((q) => ({
-    event: 'event' in q ? q.event : projectedFromStored(q.id, q.body),
+    event: projectedFromStored(q.id, q.body),
     receivedAt: q.receivedAt,
     settings: q.settings,
   }));

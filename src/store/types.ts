@@ -31,9 +31,7 @@ export interface IngestInput {
   status: EventStatus;
   /**
    * The parsed event for accepted and ignored events, and for a rejected one that parsed (dated
-   * in the future): stored with its type, timestamp and entity keys, never projected. It is
-   * `parseEnvelope(x, [])` of what `body` is `JSON.stringify` of (a store may project an accepted
-   * event from it instead of parsing `body` again, so it is not changed after the call).
+   * in the future): stored with its type, timestamp and entity keys, never projected.
    */
   event: ParsedEvent | null;
   /** Raw type/company/timestamp for rejected events, when readable. */

@@ -1,13 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import {
-  handedOver,
-  type ProjectionSettings,
-  parseBatch,
-  projectBatch,
-  type QueuedEvent,
-} from '../../core/fan-out.ts';
+import { type ProjectionSettings, parseBatch, projectBatch } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { OffboardingFilter, OffboardingRecord } from '../../core/offboarding.ts';
 import { jobPriority } from '../../core/priority.ts';
@@ -15,7 +9,6 @@ import type { EntitySnapshot } from '../../core/projection.ts';
 import { SyncError } from '../../errors.ts';
 import { type EntityKind, entityKey } from '../../growrk/types.ts';
 import { Behind, type BehindLimits } from '../behind.ts';
-import { DEFAULT_HANDOFF_CAPACITY, ProjectionHandoff } from '../handoff.ts';
 import { deadJobRequests, MAX_EVENT_IDS_PER_JOB, replayRequests } from '../job-requests.ts';
 import { projectionOf, RANK } from '../pending.ts';
 import {
@@ -75,11 +68,6 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** When the projection behind the acknowledgement runs (default {@link DEFAULT_BEHIND_LIMITS}). */
   behind?: BehindLimits;
-  /**
-   * Acknowledged events kept parsed for the projection behind them, at most (default
-   * {@link DEFAULT_HANDOFF_CAPACITY}); 0 parses every stored body again.
-   */
-  handoff?: number;
 }
 
 /**
@@ -97,7 +85,6 @@ export class SqliteStore implements Store {
   private readonly walSync: WalSync | null;
   private readonly behind: Behind;
   private projectionSavepoint: Savepoint | null = null;
-  private readonly handoff: ProjectionHandoff;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -112,17 +99,11 @@ export class SqliteStore implements Store {
     this.walSync = onDisk ? new WalSync(options.path) : null;
     this.db.exec('PRAGMA foreign_keys = ON');
     this.committer = new GroupCommitter(this.db, () => this.afterCommit(), this.walSync);
-    this.handoff = new ProjectionHandoff(options.handoff ?? DEFAULT_HANDOFF_CAPACITY);
     this.behind = new Behind({
       project: (limit) => this.projectBehind(limit),
       busy: () => this.committer.busy(),
       limits: options.behind,
     });
-  }
-
-  /** Acknowledged events held parsed for the projection now (for tests: not part of {@link Store}). */
-  get handedOverEvents(): number {
-    return this.handoff.size;
   }
 
   private afterCommit(): void {
@@ -248,8 +229,7 @@ export class SqliteStore implements Store {
   /**
    * The acknowledgement's writes: the inbox row (a body seen before answers as a duplicate of its
    * first row) and, for an accepted event of a known family, its place in `inbox_pending` with
-   * what its projection needs; {@link projectBehind} projects it after the commit, in batches,
-   * from the event parsed here when this object still holds it ({@link ProjectionHandoff}).
+   * what its projection needs; {@link projectBehind} projects it after the commit, in batches.
    */
   private appendNow(input: IngestInput): IngestResult {
     const event = input.event;
@@ -285,11 +265,6 @@ export class SqliteStore implements Store {
         JSON.stringify(projection.settings),
       );
       this.behind.appended(projection.urgent);
-      this.handoff.keep(
-        Number(inserted.lastInsertRowid),
-        input.id,
-        event ? handedOver(input.id, event, projection.settings) : null,
-      );
     }
     return { id: input.id, duplicate: false, status: input.status };
   }
@@ -309,9 +284,11 @@ export class SqliteStore implements Store {
    * nothing; the others go on).
    */
   private projectSlice(limit: number): number {
-    const rows = this.queuedRows(limit);
+    const rows = this.stmt(
+      `SELECT p.rank, p.seq, p.settings, i.id, i.received_at, i.body
+       FROM inbox_pending p JOIN inbox i ON i.seq = p.seq WHERE p.rank < ${RANK.parked} ORDER BY p.rank, p.seq LIMIT ?`,
+    ).all(limit) as Row[];
     if (rows.length === 0) {
-      this.handoff.clear();
       this.behind.projected(0, 0, true);
       return 0;
     }
@@ -337,7 +314,6 @@ export class SqliteStore implements Store {
         }
       }
     }
-    for (const row of rows) this.handoff.forget(Number(row.seq));
     const urgent = rows.filter((row) => Number(row.rank) === RANK.urgent).length;
     this.behind.projected(rows.length, urgent, rows.length < limit);
     return rows.length;
@@ -345,7 +321,14 @@ export class SqliteStore implements Store {
 
   /** Projects stored rows in order (the core's {@link projectBatch}), then marks them projected. */
   private projectRows(rows: readonly Row[]): void {
-    const batch = parseBatch(rows.map((row) => this.queuedOf(row)));
+    const batch = parseBatch(
+      rows.map((row) => ({
+        id: String(row.id),
+        body: String(row.body),
+        receivedAt: Number(row.received_at),
+        settings: JSON.parse(String(row.settings)) as ProjectionSettings,
+      })),
+    );
     const current = new Map<string, EntitySnapshot>();
     for (const t of batch.touched) {
       const found = this.stmt('SELECT * FROM entities WHERE kind = ? AND id = ?').get(t.kind, t.id) as
@@ -358,44 +341,6 @@ export class SqliteStore implements Store {
     for (const job of jobs) this.enqueueNow([job], job.runAt);
     for (const row of rows) this.unqueue(row);
     for (const snapshot of changed) this.writeEntity(snapshot);
-  }
-
-  /**
-   * The next `limit` rows to project, urgent ones first, then in arrival order; the body only of
-   * those this object has not handed over parsed (a body is the bulk of a row).
-   */
-  private queuedRows(limit: number): Row[] {
-    const rows = this.stmt(
-      `SELECT p.rank, p.seq, p.settings, i.id, i.received_at
-       FROM inbox_pending p JOIN inbox i ON i.seq = p.seq WHERE p.rank < ${RANK.parked} ORDER BY p.rank, p.seq LIMIT ?`,
-    ).all(limit) as Row[];
-    const unheld = rows.filter((row) => !this.handoff.find(Number(row.seq), String(row.id)));
-    if (unheld.length === 0) return rows;
-    const bodies = new Map<number, unknown>();
-    for (const found of this.stmt(
-      'SELECT seq, body FROM inbox WHERE seq IN (SELECT value FROM json_each(?))',
-    ).all(JSON.stringify(unheld.map((row) => Number(row.seq)))) as Row[]) {
-      bodies.set(Number(found.seq), found.body);
-    }
-    for (const row of unheld) row.body = bodies.get(Number(row.seq));
-    return rows;
-  }
-
-  /**
-   * A queued row as the core's {@link parseBatch} takes it: the event this object handed over for
-   * it, or else its stored body and settings.
-   */
-  private queuedOf(row: Row): QueuedEvent {
-    const id = String(row.id);
-    const receivedAt = Number(row.received_at);
-    const handed = this.handoff.find(Number(row.seq), id);
-    if (handed) return { id, receivedAt, event: handed.event, settings: handed.settings };
-    return {
-      id,
-      receivedAt,
-      body: String(row.body),
-      settings: JSON.parse(String(row.settings)) as ProjectionSettings,
-    };
   }
 
   /** The row's projection is done (or failed for good): it leaves the queue. */
@@ -751,8 +696,6 @@ export class SqliteStore implements Store {
       seq,
     ) as Row | undefined;
     if (!parked) return;
-    // Projected from its stored row (a fix may have changed it), never from an older copy.
-    this.handoff.forget(seq);
     const rank = Number(parked.rank) - RANK.parked;
     this.stmt('UPDATE inbox_pending SET rank = ? WHERE rank = ? AND seq = ?').run(
       rank,
