@@ -20,20 +20,17 @@ interface Setup {
   instances: number;
   /** The instance person i's webhook is posted to. */
   target: (i: number) => number;
-  /** Also a burst before the idle part. */
-  burst: boolean;
 }
 
 interface SetupFigures {
   setup: Setup;
   alone: LatencyFigures;
-  burst: BurstFigures | null;
+  burst: BurstFigures;
 }
 
-/** Runs one setup on a fresh database and emulator: the burst (if any), then one at a time. */
+/** Runs one setup on a fresh database and emulator: the burst, then one at a time. */
 async function runSetup(setup: Setup, single: number, total: number): Promise<SetupFigures> {
-  const burstCount = setup.burst ? total : 0;
-  const world = await offboardingWorld(burstCount + single);
+  const world = await offboardingWorld(total + single);
   const schema = setup.store === 'postgres' ? newSchema() : null;
   let services: RunningService[] = [];
   try {
@@ -41,25 +38,17 @@ async function runSetup(setup: Setup, single: number, total: number): Promise<Se
       emu: world.emu,
       databaseUrl: schema ? withSchema(DATABASE_URL, schema) : SQLITE_URL,
       instances: setup.instances,
-      budget: (burstCount + single) * 10,
+      budget: (total + single) * 10,
     });
     const claims = noteClaims(services);
-    const burst = setup.burst
-      ? await measureBurst(
-          world,
-          services,
-          { from: 0, count: burstCount, concurrency: 16 },
-          setup.target,
-          claims,
-        )
-      : null;
-    const alone = await measureAlone(
+    const burst = await measureBurst(
       world,
       services,
-      { from: burstCount, count: single },
+      { from: 0, count: total, concurrency: 16 },
       setup.target,
       claims,
     );
+    const alone = await measureAlone(world, services, { from: total, count: single }, setup.target, claims);
     return { setup, alone, burst };
   } finally {
     await Promise.all(services.map((s) => s.close()));
@@ -95,21 +84,19 @@ export async function benchOffboardingPostgres(
   const single = options.single ?? 200;
   const total = options.total ?? 500;
   const setups: Setup[] = [
-    { label: 'SQLite, 1 instance', store: 'sqlite', instances: 1, target: () => 0, burst: true },
-    { label: 'PostgreSQL, 1 instance', store: 'postgres', instances: 1, target: () => 0, burst: true },
+    { label: 'SQLite, 1 instance', store: 'sqlite', instances: 1, target: () => 0 },
+    { label: 'PostgreSQL, 1 instance', store: 'postgres', instances: 1, target: () => 0 },
     {
       label: 'PostgreSQL, 2 instances, alternately A/B',
       store: 'postgres',
       instances: 2,
       target: (i) => i % 2,
-      burst: true,
     },
     {
       label: 'PostgreSQL, 2 instances, all to A',
       store: 'postgres',
       instances: 2,
       target: () => 0,
-      burst: true,
     },
   ];
   const results: SetupFigures[] = [];
@@ -120,10 +107,8 @@ export async function benchOffboardingPostgres(
   );
   for (const r of results) {
     console.log(`${r.setup.label}, one at a time: ${line(r.alone, r === results[0] ? null : base)}`);
-    if (r.burst) {
-      console.log(
-        `${r.setup.label}, burst: ${line(r.burst, r === results[0] ? null : (results[0]?.burst ?? null))}; all suspended after ${r.burst.allSuspendedSeconds.toFixed(2)} s, playbooks done after ${r.burst.finishedSeconds.toFixed(2)} s${r.burst.failed > 0 ? `, ${r.burst.failed} not 200` : ''}`,
-      );
-    }
+    console.log(
+      `${r.setup.label}, burst: ${line(r.burst, r === results[0] ? null : (results[0]?.burst ?? null))}; all suspended after ${r.burst.allSuspendedSeconds.toFixed(2)} s, playbooks done after ${r.burst.finishedSeconds.toFixed(2)} s${r.burst.failed > 0 ? `, ${r.burst.failed} not 200` : ''}`,
+    );
   }
 }
