@@ -19,6 +19,8 @@ import { until } from '../helpers/wait.ts';
 const SECRET = 'multi-instance-secret';
 const CONNECTOR = 'google-workspace';
 const CUSTOM_SCHEMA = 'GrowrkSync';
+/** The access token of the instance killed mid-burst: the emulator can hold its calls alone. */
+const VICTIM_TOKEN = 'victim-token';
 
 let emu: GoogleEmulator;
 const harness = postgresHarness();
@@ -27,7 +29,7 @@ const clusters: PrivatePostgres[] = [];
 
 beforeAll(async () => {
   // The quota is raised: this test is about delivery, not about Google's per-admin limit.
-  emu = await startGoogleEmulator({ quotaPerMinute: 10_000_000 });
+  emu = await startGoogleEmulator({ quotaPerMinute: 10_000_000, accessTokens: ['test-token', VICTIM_TOKEN] });
 });
 afterEach(async () => {
   for (const s of services.splice(0)) if (s.child.exitCode === null) await s.kill9();
@@ -328,11 +330,18 @@ describe('several instances on one PostgreSQL database', () => {
     // Workers that look for jobs every 50 ms: the projection runs behind the acknowledgements, so
     // during the burst jobs appear when a claim catches it up; this keeps them flowing (and the
     // victim holding some when it dies) as they would with the burst spread over a longer time.
-    const instances = await start(3, serviceEnv(databaseUrl, { JOB_POLL_INTERVAL: '50ms' }));
-    const victim = instances[0]!;
+    const env = serviceEnv(databaseUrl, { JOB_POLL_INTERVAL: '50ms' });
+    // Started together, so their migrations race on one fresh schema.
+    const [[victim], survivors] = await Promise.all([
+      start(1, { ...env, GOOGLE_ACCESS_TOKEN: VICTIM_TOKEN }),
+      start(2, env),
+    ]);
+    if (!victim) throw new Error('the victim did not start');
+    const instances = [victim, ...survivors];
     let live: ServiceProcess[] = instances;
     let killedAt = -1;
     let killing: Promise<void> | null = null;
+    let unhold = (): void => {};
 
     const log = await burst({
       deliveries,
@@ -343,12 +352,20 @@ describe('several instances on one PostgreSQL database', () => {
       deadlineMs: 120_000,
       onAck: (l) => {
         if (killing || l.acked.size < 1000) return;
-        killedAt = l.acked.size;
-        // Deliveries keep going to the victim until it has died, as a load balancer's would: the
-        // ones in flight or sent meanwhile get no answer. (Taking it out of rotation before the
-        // kill landed let a fast machine finish every in-flight request first.)
-        killing = victim.kill9().then(() => {
-          live = instances.slice(1);
+        // The victim dies while it holds a job: its next Google call is held in the emulator, and
+        // the kill follows. (Killing at a count of acks alone sometimes found it between jobs.)
+        unhold = emu.faults.add({ kind: 'hold', token: VICTIM_TOKEN });
+        killing = emu.faults.waitForHeld().then(async () => {
+          killedAt = l.acked.size;
+          // Deliveries keep going to the victim until it has died, as a load balancer's would:
+          // the ones in flight or sent meanwhile get no answer. (Taking it out of rotation before
+          // the kill landed let a fast machine finish every in-flight request first.)
+          await victim.kill9();
+          live = survivors;
+          // Its held calls reach Google after their client is gone, as a request already sent
+          // would; the job's next owner must find that work done, not do it again.
+          unhold();
+          for (const call of [...emu.faults.held()]) call.release();
         });
       },
     });
@@ -371,7 +388,7 @@ describe('several instances on one PostgreSQL database', () => {
         (o) => o.result === 'failed',
       ),
     ).toEqual([]);
-    for (const s of instances.slice(1)) expect(s.child.exitCode).toBeNull();
+    for (const s of survivors) expect(s.child.exitCode).toBeNull();
 
     // Scheduled reconciliation every second on three more instances of the database: the leader
     // lease lets one run at a time, whichever instance's tick wins; the others skip. The directory

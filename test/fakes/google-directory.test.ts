@@ -795,6 +795,20 @@ describe('faults', () => {
     expect(emu.faults.fired.latency).toBe(1);
   });
 
+  it('a rule with a token fires only on calls made with that token', async () => {
+    const two = await startGoogleEmulator({ accessTokens: ['admin-a', 'admin-b'] });
+    try {
+      two.faults.add({ kind: 'server-error', token: 'admin-b' });
+      const a = await directory('admin-a', two.url).users.list({ customer: 'my_customer' });
+      expect(a.status).toBe(200);
+      const b = await failure(directory('admin-b', two.url).users.list({ customer: 'my_customer' }));
+      expect(b.status).toBe(500);
+      expect(two.faults.fired['server-error']).toBe(1);
+    } finally {
+      await two.stop();
+    }
+  });
+
   it('hold keeps a call waiting until released, then serves it', async () => {
     emu.state.addUser({ primaryEmail: 'jane@example.com' });
     emu.faults.add({ kind: 'hold', method: 'PATCH', path: /jane@example\.com$/, count: 1 });

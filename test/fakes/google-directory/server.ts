@@ -9,7 +9,7 @@ import { FaultInjector } from '../shared/faults.ts';
 import { closeServer, listenOn } from '../shared/listen.ts';
 import { CallRecorder, type RecordedCall } from '../shared/recorder.ts';
 import { type ApiDeps, type Outcome, parseJsonBody, serveApi, unknownPath } from './api.ts';
-import { TokenRegistry } from './auth.ts';
+import { accessTokenOf, TokenRegistry } from './auth.ts';
 import { serveControl } from './control.ts';
 import { loadGoogleDiscovery } from './discovery.ts';
 import { ApiError, googleErrorBody } from './errors.ts';
@@ -159,7 +159,8 @@ export async function startGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pro
     };
 
     let fault: string | undefined;
-    const decision = faults.next({ method, path });
+    const token = accessTokenOf(req.headers, query);
+    const decision = faults.next(token === undefined ? { method, path } : { method, path, token });
     switch (decision.kind) {
       case 'none':
         break;

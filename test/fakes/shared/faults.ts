@@ -28,6 +28,8 @@ export interface FaultRule {
   method?: string;
   /** Only calls whose path matches. */
   path?: RegExp | string;
+  /** Only calls made with this access token (to tell apart clients that share an emulator). */
+  token?: string;
   /** Fire on at most this many calls, then the rule is spent. */
   count?: number;
   /** Fire on this share (0..1) of matching calls. Default 1. */
@@ -42,6 +44,8 @@ export interface FaultRule {
 export interface FaultCall {
   method: string;
   path: string;
+  /** The caller's access token, where the emulator knows it. */
+  token?: string;
 }
 
 /** A call that a `hold` rule is keeping waiting. */
@@ -129,6 +133,7 @@ export class FaultInjector {
     for (const rule of this.rules) {
       if (rule.count !== undefined && rule.fired >= rule.count) continue;
       if (rule.method && rule.method !== call.method) continue;
+      if (rule.token !== undefined && rule.token !== call.token) continue;
       if (rule.path !== undefined) {
         const ok = typeof rule.path === 'string' ? call.path.includes(rule.path) : rule.path.test(call.path);
         if (!ok) continue;
@@ -185,6 +190,7 @@ export function ruleFromJson(input: unknown): FaultRule {
   const rule: FaultRule = { kind: raw.kind as FaultKind };
   if (typeof raw.method === 'string') rule.method = raw.method.toUpperCase();
   if (typeof raw.path === 'string') rule.path = new RegExp(raw.path);
+  if (typeof raw.token === 'string') rule.token = raw.token;
   for (const key of ['count', 'probability', 'latencyMs', 'retryAfterSeconds'] as const) {
     if (typeof raw[key] === 'number') rule[key] = raw[key];
   }
