@@ -40,10 +40,12 @@ export function budgetExhausted(): SyncError {
 
 /**
  * Reads a request body into one buffer under `budget` and `bodyLimit`. Throws BODY_TOO_LARGE or
- * RECEIVER_BUSY; `release` gives back whatever was reserved, and the caller must call it once the
- * request is over (the route ties it to the response's `close`).
+ * RECEIVER_BUSY (the request is destroyed when that happens mid-body: the rest is not read);
+ * `release` gives back whatever was reserved, and the caller must call it once the request is
+ * over (the route ties it to the response's `close`). It listens to the stream's events rather
+ * than iterating it: the async iterator costs a promise and a closure per chunk.
  */
-export async function readBodyWithin(
+export function readBodyWithin(
   req: IncomingMessage,
   budget: BodyBudget,
   bodyLimit: number,
@@ -52,27 +54,48 @@ export async function readBodyWithin(
   const declared = req.headers['content-length'];
   const length = declared === undefined ? null : Number(declared);
   if (length !== null && (!Number.isSafeInteger(length) || length < 0))
-    throw new SyncError('BAD_REQUEST', 'content-length is not a number of bytes');
-  if (length !== null && length > bodyLimit) throw new SyncError('BODY_TOO_LARGE');
-  const reserve = (bytes: number) => {
-    if (!budget.take(bytes)) throw budgetExhausted();
-    reservation.bytes += bytes;
-  };
-  if (length !== null) reserve(length);
-  const chunks: Buffer[] = [];
-  let received = 0;
-  try {
-    for await (const chunk of req) {
-      const bytes = chunk as Buffer;
-      received += bytes.length;
-      if (received > bodyLimit) throw new SyncError('BODY_TOO_LARGE');
-      if (received > reservation.bytes) reserve(received - reservation.bytes);
-      chunks.push(bytes);
-    }
-  } catch (err) {
-    if (err instanceof SyncError) throw err;
-    // The client hung up or timed out mid-body: its doing, not a fault of ours to log.
-    throw new SyncError('BAD_REQUEST', 'the request body was cut off before its end');
+    return Promise.reject(new SyncError('BAD_REQUEST', 'content-length is not a number of bytes'));
+  if (length !== null && length > bodyLimit) return Promise.reject(new SyncError('BODY_TOO_LARGE'));
+  if (length !== null) {
+    if (!budget.take(length)) return Promise.reject(budgetExhausted());
+    reservation.bytes += length;
   }
-  return Buffer.concat(chunks, received);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onCut);
+    };
+    const refuse = (error: SyncError) => {
+      stop();
+      req.destroy();
+      reject(error);
+    };
+    const onData = (bytes: Buffer) => {
+      received += bytes.length;
+      if (received > bodyLimit) return refuse(new SyncError('BODY_TOO_LARGE'));
+      if (received > reservation.bytes) {
+        if (!budget.take(received - reservation.bytes)) return refuse(budgetExhausted());
+        reservation.bytes = received;
+      }
+      chunks.push(bytes);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, received));
+    };
+    // The client hung up or timed out mid-body: its doing, not a fault of ours to log. (The error
+    // listener stays: a settled promise ignores it, and the stream never errors unheard.)
+    const onCut = () => {
+      stop();
+      reject(new SyncError('BAD_REQUEST', 'the request body was cut off before its end'));
+    };
+    if (req.readableEnded || req.destroyed) return onCut();
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onCut);
+    req.on('error', onCut);
+  });
 }
