@@ -7,7 +7,7 @@
  * reads the snapshots, projects its events one by one in order with the pure core
  * ({@link projectBatch}), and writes the result, exactly as projecting them one at a time would.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { type ProjectionSettings, parseBatch, projectBatch } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
@@ -40,16 +40,30 @@ export interface SliceResult {
   jobs: number;
 }
 
+/** The projection's advisory lock key (with the schema). */
+const PROJECTION_LOCK = 'growrk-sync:projection';
+
 /**
  * Takes the projection's lock for the rest of the transaction: waits while another instance (or
  * this one) projects. Every statement after it sees what the previous holder committed.
  */
 export async function lockProjection(c: Queryable, schema: string): Promise<void> {
-  await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
-    'growrk-sync:projection',
-    schema,
-  ]);
+  await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [PROJECTION_LOCK, schema]);
 }
+
+/**
+ * {@link lockProjection} as a statement without parameters (the same lock), to be sent with the
+ * transaction's BEGIN in one round trip.
+ */
+export function lockProjectionSql(schema: string): string {
+  return `SELECT pg_advisory_xact_lock(hashtext(${pg.escapeLiteral(PROJECTION_LOCK)}), hashtext(${pg.escapeLiteral(schema)}))`;
+}
+
+/**
+ * The savepoint a slice is projected in, as a statement a caller may send with the transaction's
+ * BEGIN (then it passes `savepointSet` to {@link projectSlice}).
+ */
+export const SLICE_SAVEPOINT = 'SAVEPOINT projection_slice';
 
 /** SQLSTATE classes of a failure of the database or the connection, not of the event: never kept as PROJECTION_FAILED. */
 const NOT_THE_EVENT = /^(08|40|53|57|58|XX)/;
@@ -59,11 +73,14 @@ const NOT_THE_EVENT = /^(08|40|53|57|58|XX)/;
  * caller's transaction (which holds {@link lockProjection}). A slice that fails is projected again
  * one event at a time, and an event that fails alone is kept with PROJECTION_FAILED (it projects
  * nothing; the others go on). A failure of the database itself fails the whole transaction.
+ * `savepointSet`: the caller took {@link SLICE_SAVEPOINT} already (with its BEGIN, one round trip
+ * fewer), and nothing since.
  */
 export async function projectSlice(
   c: Queryable,
   limit: number,
   ctx: ProjectionContext,
+  savepointSet = false,
 ): Promise<SliceResult> {
   const rows = (
     await c.query<Row>(
@@ -79,13 +96,15 @@ export async function projectSlice(
     jobs: 0,
   };
   if (rows.length === 0) return result;
-  const whole = await attempt(c, rows, ctx);
+  // The whole slice's savepoint is left to the transaction's end (its commit releases it): one
+  // round trip fewer on the way to the jobs' claim.
+  const whole = await attempt(c, rows, ctx, { set: savepointSet, release: false });
   if (whole.ok) {
     result.jobs = whole.jobs;
     return result;
   }
   for (const row of rows) {
-    const alone = await attempt(c, [row], ctx);
+    const alone = await attempt(c, [row], ctx, { set: false, release: true });
     if (alone.ok) {
       result.jobs += alone.jobs;
       continue;
@@ -105,16 +124,21 @@ export async function projectSlice(
   return result;
 }
 
-/** Projects `rows` inside a savepoint: on an error of the events, undone and answered, not thrown. */
+/**
+ * Projects `rows` inside a savepoint: on an error of the events, undone and answered, not thrown.
+ * `savepoint.set`: taken already; `savepoint.release`: released on success (else it stays until
+ * the transaction ends).
+ */
 async function attempt(
   c: Queryable,
   rows: readonly Row[],
   ctx: ProjectionContext,
+  savepoint: { set: boolean; release: boolean },
 ): Promise<{ ok: true; jobs: number } | { ok: false; error: unknown }> {
-  await c.query('SAVEPOINT projection_slice');
+  if (!savepoint.set) await c.query(SLICE_SAVEPOINT);
   try {
     const jobs = await projectRows(c, rows, ctx);
-    await c.query('RELEASE SAVEPOINT projection_slice');
+    if (savepoint.release) await c.query('RELEASE SAVEPOINT projection_slice');
     return { ok: true, jobs };
   } catch (error) {
     if (isOfTheDatabase(error)) throw error;

@@ -60,7 +60,13 @@ import {
 import { BatchQueue, type ItemResult } from './group-commit.ts';
 import { POSTGRES_LATEST_VERSION, POSTGRES_MIGRATIONS } from './migrations.ts';
 import { JOBS_CHANNEL, JobsListener, jobsPayload } from './notify.ts';
-import { lockProjection, type ProjectionContext, projectSlice } from './projection.ts';
+import {
+  lockProjection,
+  lockProjectionSql,
+  type ProjectionContext,
+  projectSlice,
+  SLICE_SAVEPOINT,
+} from './projection.ts';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -250,15 +256,33 @@ export class PostgresStore implements Store {
   /**
    * One transaction on one pooled connection. Runs again (a few times) when PostgreSQL rolled it
    * back for a deadlock or serialization failure, or for a code in `retryOn`. A connection whose
-   * ROLLBACK failed is discarded, not returned to the pool.
+   * ROLLBACK failed is discarded, not returned to the pool. `begin` opens it: `BEGIN`, or that
+   * and statements without parameters sent with it in one round trip.
    */
-  private async tx<T>(
+  private tx<T>(
     work: (c: Queryable) => Promise<T>,
     retryOn: readonly string[] = TRANSIENT,
+    begin = 'BEGIN',
   ): Promise<T> {
+    return this.retrying(() => this.txOnce(work, begin), retryOn);
+  }
+
+  /**
+   * One statement as a transaction of its own (autocommit: one round trip, where BEGIN, the
+   * statement and COMMIT take three), run again like {@link tx} for a code in `retryOn`.
+   */
+  private statement(sql: string, params: unknown[], retryOn: readonly string[] = TRANSIENT): Promise<Row[]> {
+    return this.retrying(async () => {
+      const rows = await this.query(sql, params);
+      this.stats.commits += 1;
+      return rows;
+    }, retryOn);
+  }
+
+  private async retrying<T>(run: () => Promise<T>, retryOn: readonly string[]): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.txOnce(work);
+        return await run();
       } catch (err) {
         const code = sqlState(err);
         if (attempt < MAX_TX_ATTEMPTS && code !== null && retryOn.includes(code)) {
@@ -270,12 +294,13 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async txOnce<T>(work: (c: Queryable) => Promise<T>): Promise<T> {
+  private async txOnce<T>(work: (c: Queryable) => Promise<T>, begin: string): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
       try {
+        // Inside the ROLLBACK's reach: a `begin` of several statements may fail after its BEGIN.
+        await client.query(begin);
         const result = await work(client);
         await client.query('COMMIT');
         this.stats.commits += 1;
@@ -466,11 +491,13 @@ export class PostgresStore implements Store {
   private async projectInOwnTx(limit: number, all: boolean): Promise<void> {
     for (;;) {
       const appendedBefore = this.appendedTotal;
-      const slice = await this.tx(async (c) => {
-        await c.query('SET LOCAL synchronous_commit = off');
-        await lockProjection(c, this.schema);
-        return projectSlice(c, limit, this.projectionContext);
-      });
+      // Opened, its commit not waited for on disk, the projection's lock and the slice's
+      // savepoint taken, in one round trip.
+      const slice = await this.tx(
+        (c) => projectSlice(c, limit, this.projectionContext, true),
+        TRANSIENT,
+        `BEGIN; SET LOCAL synchronous_commit = off; ${lockProjectionSql(this.schema)}; ${SLICE_SAVEPOINT}`,
+      );
       const drained = slice.events < limit;
       // Drained only if no acknowledgement of this store committed meanwhile (its row may have
       // come after the slice's look): otherwise one more slice runs and finds out.
@@ -776,14 +803,14 @@ export class PostgresStore implements Store {
       if (opts.limit <= 0) return [];
       // $5 null: every lane (tests, tools); else one connector's lane.
       const lane = `($5::text IS NULL OR j.connector = $5::text)`;
-      const rows = await this.tx(async (c) => {
-        // Running jobs whose lease expired come first (their worker died); a pending job is
-        // claimable only while no job of its (connector, entity) is running at all: a live lease
-        // blocks it, an expired one is reclaimed first. Pending jobs go by priority, then due time:
-        // one lane's walk is the partial index jobs_lane. Rows other claimers hold are skipped,
-        // not waited for. The partial unique index jobs_one_running backs this up.
-        const result = await c.query<Row>(
-          `WITH expired AS (
+      // Running jobs whose lease expired come first (their worker died); a pending job is
+      // claimable only while no job of its (connector, entity) is running at all: a live lease
+      // blocks it, an expired one is reclaimed first. Pending jobs go by priority, then due time:
+      // one lane's walk is the partial index jobs_lane. Rows other claimers hold are skipped,
+      // not waited for. The partial unique index jobs_one_running backs this up. One statement,
+      // so its own transaction (autocommit, committed durably like any other).
+      const rows = await this.statement(
+        `WITH expired AS (
              SELECT j.id, j.state AS prev_state FROM jobs j
               WHERE j.state = 'running' AND j.lease_until <= $1 AND ${lane}
               ORDER BY j.priority DESC, j.run_at, j.id
@@ -805,10 +832,9 @@ export class PostgresStore implements Store {
            UPDATE jobs SET state = 'running', owner = $3, lease_until = $4, attempts = jobs.attempts + 1, updated_at = $1
              FROM picked WHERE jobs.id = picked.id
            RETURNING jobs.*, picked.prev_state`,
-          [opts.now, opts.limit, opts.owner, opts.now + opts.leaseMs, opts.connector ?? null],
-        );
-        return result.rows;
-      }, TRANSIENT_OR_UNIQUE);
+        [opts.now, opts.limit, opts.owner, opts.now + opts.leaseMs, opts.connector ?? null],
+        TRANSIENT_OR_UNIQUE,
+      );
       return rows
         .sort(
           (a, b) =>
@@ -1182,25 +1208,25 @@ export class PostgresStore implements Store {
     windowMs: number;
     now: number;
   }): Promise<boolean> {
+    // Every instance taking from this scope queues at the lock (taken with the BEGIN, one round
+    // trip) until the one before has committed.
+    const lock = `SELECT pg_advisory_xact_lock(hashtext(${pg.escapeLiteral(`growrk-sync:${this.schema}:budget`)}), hashtext(${pg.escapeLiteral(input.scope)}))`;
     return this.op(() =>
-      this.tx(async (c) => {
-        // Every instance taking from this scope queues here until the one before has committed.
-        await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
-          `growrk-sync:${this.schema}:budget`,
-          input.scope,
-        ]);
-        const used = await c.query<Row>(
-          'SELECT coalesce(sum(count), 0) AS n FROM budget_ledger WHERE scope = $1 AND at > $2',
-          [input.scope, input.now - input.windowMs],
-        );
-        if (Number(used.rows[0]?.n ?? 0) + input.count > input.limit) return false;
-        await c.query('INSERT INTO budget_ledger (scope, count, at) VALUES ($1, $2, $3)', [
-          input.scope,
-          input.count,
-          input.now,
-        ]);
-        return true;
-      }),
+      this.tx(
+        async (c) => {
+          // The look and the take in one statement (its snapshot is taken after the lock): a row
+          // is inserted only when the window has room.
+          const taken = await c.query(
+            `INSERT INTO budget_ledger (scope, count, at)
+           SELECT $1::text, $2::int, $3::bigint
+            WHERE (SELECT coalesce(sum(count), 0) FROM budget_ledger WHERE scope = $1::text AND at > $4::bigint) + $2::int <= $5::bigint`,
+            [input.scope, input.count, input.now, input.now - input.windowMs, input.limit],
+          );
+          return taken.rowCount === 1;
+        },
+        TRANSIENT,
+        `BEGIN; ${lock}`,
+      ),
     );
   }
 
