@@ -273,6 +273,18 @@ export type ReplayTarget =
   | { eventId: string; connectors: readonly string[] }
   | { deadJobs: true; jobIds?: readonly string[] | undefined };
 
+/** How a read of the projection answers. */
+export interface ReadOptions {
+  /**
+   * `false`: answer without first catching the projection up with every acknowledged event. Only
+   * for a caller that caught it up a moment ago and to which a later event comes anyway: the
+   * worker, right after the claim that caught it up, reading a job's entity (an event projected
+   * after that queues a job of its own for the entity, which runs once this one has finished).
+   * Default `true`. A store may catch up regardless.
+   */
+  fresh?: boolean | undefined;
+}
+
 export interface EventFilter {
   status?: EventStatus | undefined;
   type?: string | undefined;
@@ -311,7 +323,7 @@ export interface Store {
   getEvent(id: string): Promise<StoredEvent | null>;
   /** Events newest first. */
   listEvents(filter?: EventFilter): Promise<StoredEvent[]>;
-  getEntity(kind: EntityKind, id: string): Promise<EntitySnapshot | null>;
+  getEntity(kind: EntityKind, id: string, options?: ReadOptions): Promise<EntitySnapshot | null>;
   /** One page of entities of a kind, ordered by id, after `afterId`. */
   listEntities(
     kind: EntityKind,

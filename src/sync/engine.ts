@@ -264,6 +264,11 @@ export async function syncBatch(input: {
   budget?: 'events' | 'none';
   /** Asks the connector's apply for the urgent part first (see `ApplyOptions`). */
   urgentFirst?: boolean;
+  /**
+   * The entries' jobs were just claimed, and the claim caught the projection up: their entities
+   * are read without catching up again (`ReadOptions.fresh`).
+   */
+  claimed?: boolean;
 }): Promise<BatchItemResult[]> {
   const { loaded, store, entries } = input;
   const { definition, ctx } = loaded;
@@ -271,7 +276,11 @@ export async function syncBatch(input: {
   const found: Array<{ index: number; desired: EntitySnapshot }> = [];
   try {
     for (const [index, entry] of entries.entries()) {
-      const desired = await store.getEntity(entry.kind, entry.entityId);
+      const desired = await store.getEntity(
+        entry.kind,
+        entry.entityId,
+        input.claimed ? { fresh: false } : undefined,
+      );
       if (!desired) {
         results[index] = ok({ result: 'skipped', summary: 'entity not in the projection', plan: null });
         continue;

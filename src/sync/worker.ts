@@ -189,6 +189,7 @@ export class Worker {
             entries: open.map((j) => ({ kind: j.kind, entityId: j.entityId, eventIds: j.eventIds })),
             now: this.deps.now,
             urgentFirst: true,
+            claimed: true,
           });
           const again: Job[] = [];
           let wait: SyncError | null = null;

@@ -37,6 +37,7 @@ import type {
   Outcome,
   OutcomeInput,
   ProjectionBacklog,
+  ReadOptions,
   ReplayTarget,
   Run,
   RunItem,
@@ -702,11 +703,13 @@ export class PostgresStore implements Store {
     });
   }
 
-  getEntity(kind: EntityKind, id: string): Promise<EntitySnapshot | null> {
-    return this.read(async () => {
+  getEntity(kind: EntityKind, id: string, options?: ReadOptions): Promise<EntitySnapshot | null> {
+    const work = async () => {
       const rows = await this.query('SELECT * FROM entities WHERE kind = $1 AND id = $2', [kind, id]);
       return rows[0] ? entityFromRow(rows[0]) : null;
-    });
+    };
+    // Without the look at the queue (a round trip) when the caller caught up a moment ago.
+    return options?.fresh === false ? this.op(work) : this.read(work);
   }
 
   listEntities(
