@@ -150,11 +150,15 @@ async function decide(input: {
   }
   const destructive = budgetUnits(plan);
   if (destructive > 0 && (input.budget ?? 'events') === 'events') {
-    const approved = await heldFor(store, plan, 'approved');
+    // Both looks at once: one round trip on the suspension's path, not two.
+    const [approved, held] = await Promise.all([
+      heldFor(store, plan, 'approved'),
+      heldFor(store, plan, 'held'),
+    ]);
     if (approved) {
       await consumeApproval(store, approved, input.now());
     } else {
-      const existing = (await heldFor(store, plan, 'held'))?.id;
+      const existing = held?.id;
       if (existing)
         return { result: 'held', summary: `waiting for approval (${existing})`, plan, heldId: existing };
       const granted = await store.takeBudget({
