@@ -119,15 +119,16 @@ export async function findUser(ctx: GoogleContext, desired: EntitySnapshot): Pro
   }
   if (!user) return null;
   const ids = growrkIdsOf(user);
-  if (matchedBy !== 'link' && (ids.length === 0 || ids.includes(growrkId))) {
-    await ctx.state.set(stateKeys.link(growrkId), user.id);
-  }
-  return {
-    user,
-    matchedBy,
-    progress: await loadProgress(ctx, user.id),
-    ...(await offboardingOf(ctx, growrkId, user)),
-  };
+  // The link's write and the local reads go at once (the write's commit is the slow part); the
+  // read answers once all of them have.
+  const [, progress, offboarding] = await Promise.all([
+    matchedBy !== 'link' && (ids.length === 0 || ids.includes(growrkId))
+      ? ctx.state.set(stateKeys.link(growrkId), user.id)
+      : undefined,
+    loadProgress(ctx, user.id),
+    offboardingOf(ctx, growrkId, user),
+  ]);
+  return { user, matchedBy, progress, ...offboarding };
 }
 
 /**
