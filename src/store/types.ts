@@ -345,8 +345,11 @@ export interface Store {
    * Running jobs whose lease expired (their worker died) are claimable again, ahead of the rest.
    */
   claimJobs(opts: ClaimRequest): Promise<Job[]>;
-  /** Extends the leases of running jobs `owner` still holds (heartbeat while they run). */
-  renewLeases(ids: readonly string[], owner: string, until: number): Promise<void>;
+  /**
+   * Extends the leases of running jobs `owner` still holds (heartbeat while they run) and answers
+   * their ids: one missing was taken over by another worker after its lease ran out, or ended.
+   */
+  renewLeases(ids: readonly string[], owner: string, until: number): Promise<string[]>;
   /** Ends a claimed job. Ignored when `owner` no longer holds it. */
   finishJob(id: string, owner: string, finish: JobFinish, now: number): Promise<void>;
   getJob(id: string): Promise<Job | null>;

@@ -127,8 +127,19 @@ export class Worker {
     const ids = [...this.leased];
     const until = this.deps.now() + this.deps.config.lease;
     try {
-      await this.deps.store.renewLeases(ids, this.owner, until);
-      for (const id of ids) if (this.leaseUntil.has(id)) this.leaseUntil.set(id, until);
+      const held = new Set(await this.deps.store.renewLeases(ids, this.owner, until));
+      const lost: string[] = [];
+      for (const id of ids) {
+        if (!this.leaseUntil.has(id)) continue; // finished meanwhile
+        if (held.has(id)) this.leaseUntil.set(id, until);
+        else {
+          // Another worker holds it now (this one stalled past its lease): no further attempt
+          // here (assertLease); the other owner applies it.
+          this.leaseUntil.set(id, 0);
+          lost.push(id);
+        }
+      }
+      if (lost.length > 0) this.deps.logger.warn({ jobs: lost }, 'job leases taken over by another worker');
     } catch (err) {
       this.deps.logger.warn({ err }, 'renewing job leases failed');
     }

@@ -616,14 +616,15 @@ describe.each(harnesses)('$name store', (harness) => {
     it('extends the leases a worker still holds', async () => {
       await store.enqueueJobs([job('c', 'e1', null), job('c', 'e2', null)]);
       const claimed = await store.claimJobs({ owner: 'w1', limit: 10, now: T0, leaseMs: 100 });
-      await store.renewLeases(
-        claimed.map((j) => j.id),
-        'w1',
-        T0 + 5000,
-      );
-      await store.renewLeases([claimed[0]!.id], 'intruder', T0 + 99_999);
+      const ids = claimed.map((j) => j.id);
+      expect((await store.renewLeases(ids, 'w1', T0 + 5000)).sort()).toEqual([...ids].sort());
+      // Not its lease: nothing renewed, and it is told so.
+      expect(await store.renewLeases([claimed[0]!.id], 'intruder', T0 + 99_999)).toEqual([]);
       for (const j of claimed) expect((await store.getJob(j.id))?.leaseUntil).toBe(T0 + 5000);
       expect(await store.claimJobs({ owner: 'w2', limit: 10, now: T0 + 4999, leaseMs: 100 })).toEqual([]);
+      // Once w2 has taken one over (w1's lease ran out), w1's renewal leaves it out.
+      const [taken] = await store.claimJobs({ owner: 'w2', limit: 1, now: T0 + 5001, leaseMs: 100 });
+      expect(await store.renewLeases(ids, 'w1', T0 + 9000)).toEqual(ids.filter((id) => id !== taken!.id));
     });
 
     it('calls job listeners after an ingest that made jobs', async () => {

@@ -9,14 +9,23 @@ import { fakeRuntime } from '../helpers/fake-runtime.ts';
 
 const LEASE = 10_000;
 
-/** A connector whose reads fail transiently; each read moves the clock on by `step`. */
-function flakyRuntime(clock: { t: number }, step: number, reads: { n: number }): ConnectorRuntime {
+/**
+ * A connector whose reads fail transiently; each read moves the clock on by `step`, after
+ * `during` (what else happens while the read is in flight) when given.
+ */
+function flakyRuntime(
+  clock: { t: number },
+  step: number,
+  reads: { n: number },
+  during?: () => Promise<void>,
+): ConnectorRuntime {
   return fakeRuntime({
     id: 'flaky',
     logger: pino({ level: 'silent' }),
     now: () => clock.t,
     read: async () => {
       reads.n += 1;
+      if (reads.n === 1) await during?.();
       clock.t += step;
       throw new SyncError('VENDOR_UNAVAILABLE', 'vendor down');
     },
@@ -26,7 +35,11 @@ function flakyRuntime(clock: { t: number }, step: number, reads: { n: number }):
   });
 }
 
-async function setup(step: number, renewFails: boolean) {
+async function setup(
+  step: number,
+  renewFails: boolean,
+  options: { lease?: number; during?: (store: SqliteStore, now: number) => Promise<void> } = {},
+) {
   const clock = { t: 1_000_000 };
   const reads = { n: 0 };
   const store = new SqliteStore({ path: ':memory:' });
@@ -57,7 +70,7 @@ async function setup(step: number, renewFails: boolean) {
   if (renewFails) store.renewLeases = async () => Promise.reject(new Error('database unreachable'));
   const worker = new Worker({
     store,
-    runtime: flakyRuntime(clock, step, reads),
+    runtime: flakyRuntime(clock, step, reads, () => options.during?.(store, clock.t) ?? Promise.resolve()),
     logger: pino({ level: 'silent' }),
     metrics: createMetrics(null),
     config: {
@@ -67,7 +80,7 @@ async function setup(step: number, renewFails: boolean) {
       quickRetries: 3,
       backoffBase: 1000,
       backoffMax: 5000,
-      lease: LEASE,
+      lease: options.lease ?? LEASE,
       pollInterval: 60_000,
     },
     engine: {
@@ -94,6 +107,45 @@ describe('worker leases', () => {
     expect(reads.n).toBe(1);
     const [job] = await store.listJobs({});
     expect(job?.state).toBe('running');
+    expect(await store.listOutcomes({})).toEqual([]);
+    await store.close();
+  });
+
+  it('stops retrying a job another worker took over, once a renewal finds it gone', async () => {
+    // A short lease: the heartbeat renews every 250 ms of real time.
+    const lease = 750;
+    let renewed: () => void = () => {};
+    const renewal = new Promise<void>((resolve) => {
+      renewed = resolve;
+    });
+    const { store, worker, reads } = await setup(0, false, {
+      lease,
+      // While the first attempt is in flight, this worker stalls past its lease: another worker
+      // claims the job (its lease ran out), then this one's heartbeat renews and finds it gone.
+      during: async (s, now) => {
+        const taken = await s.claimJobs({
+          owner: 'other-worker',
+          limit: 1,
+          now: now + lease + 1,
+          leaseMs: LEASE,
+        });
+        expect(taken).toHaveLength(1);
+        const renew = s.renewLeases.bind(s);
+        s.renewLeases = async (...args) => {
+          const held = await renew(...args);
+          renewed();
+          return held;
+        };
+        await renewal;
+      },
+    });
+    worker.start();
+    await worker.idle();
+    await worker.stop();
+    // One attempt: the quick retry would have applied a job another worker holds.
+    expect(reads.n).toBe(1);
+    const [job] = await store.listJobs({});
+    expect(job).toMatchObject({ state: 'running', owner: 'other-worker' });
     expect(await store.listOutcomes({})).toEqual([]);
     await store.close();
   });

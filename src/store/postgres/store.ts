@@ -850,13 +850,14 @@ export class PostgresStore implements Store {
     });
   }
 
-  renewLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
+  renewLeases(ids: readonly string[], owner: string, until: number): Promise<string[]> {
     return this.op(async () => {
-      if (ids.length === 0) return;
-      await this.query(
-        `UPDATE jobs SET lease_until = $1 WHERE id = ANY($2::text[]) AND owner = $3 AND state = 'running'`,
+      if (ids.length === 0) return [];
+      const rows = await this.query(
+        `UPDATE jobs SET lease_until = $1 WHERE id = ANY($2::text[]) AND owner = $3 AND state = 'running' RETURNING id`,
         [until, [...ids], owner],
       );
+      return rows.map((r) => String(r.id));
     });
   }
 

@@ -517,18 +517,19 @@ export class SqliteStore implements Store {
     );
   }
 
-  renewLeases(ids: readonly string[], owner: string, until: number): Promise<void> {
-    if (ids.length === 0) return Promise.resolve();
-    return this.committer.run(() => {
-      for (const id of ids) {
-        this.run(
-          `UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ? AND state = 'running'`,
-          until,
-          id,
-          owner,
-        );
-      }
-    });
+  renewLeases(ids: readonly string[], owner: string, until: number): Promise<string[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.committer.run(() =>
+      ids.filter(
+        (id) =>
+          this.run(
+            `UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ? AND state = 'running'`,
+            until,
+            id,
+            owner,
+          ).changes === 1,
+      ),
+    );
   }
 
   finishJob(id: string, owner: string, finish: JobFinish, now: number): Promise<void> {
