@@ -133,13 +133,13 @@ export class Worker {
         if (!this.leaseUntil.has(id)) continue; // finished meanwhile
         if (held.has(id)) this.leaseUntil.set(id, until);
         else {
-          // Another worker holds it now (this one stalled past its lease): no further attempt
-          // here (assertLease); the other owner applies it.
+          // No longer this worker's: another one took it over (this one stalled past its lease),
+          // or it ended a moment ago. No further attempt here (assertLease).
           this.leaseUntil.set(id, 0);
           lost.push(id);
         }
       }
-      if (lost.length > 0) this.deps.logger.warn({ jobs: lost }, 'job leases taken over by another worker');
+      if (lost.length > 0) this.deps.logger.warn({ jobs: lost }, 'job leases no longer held by this worker');
     } catch (err) {
       this.deps.logger.warn({ err }, 'renewing job leases failed');
     }
