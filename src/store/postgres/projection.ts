@@ -7,7 +7,7 @@
  * reads the snapshots, projects its events one by one in order with the pure core
  * ({@link projectBatch}), and writes the result, exactly as projecting them one at a time would.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { type ProjectionSettings, parseBatch, projectBatch } from '../../core/fan-out.ts';
 import { newId } from '../../core/ids.ts';
 import type { EntitySnapshot } from '../../core/projection.ts';
@@ -16,6 +16,7 @@ import { MAX_EVENT_IDS_PER_JOB } from '../job-requests.ts';
 import { RANK } from '../pending.ts';
 import { entityFromRow } from '../rows.ts';
 import type { JobRequest, OutcomeInput } from '../types.ts';
+import { advisoryXactLockSql } from './advisory-lock.ts';
 import { sqlState } from './connection.ts';
 import { JOBS_CHANNEL, jobsPayload } from './notify.ts';
 
@@ -56,7 +57,7 @@ export async function lockProjection(c: Queryable, schema: string): Promise<void
  * transaction's BEGIN in one round trip.
  */
 export function lockProjectionSql(schema: string): string {
-  return `SELECT pg_advisory_xact_lock(hashtext(${pg.escapeLiteral(PROJECTION_LOCK)}), hashtext(${pg.escapeLiteral(schema)}))`;
+  return advisoryXactLockSql(PROJECTION_LOCK, schema);
 }
 
 /**
@@ -64,6 +65,7 @@ export function lockProjectionSql(schema: string): string {
  * BEGIN (then it passes `savepointSet` to {@link projectSlice}).
  */
 export const SLICE_SAVEPOINT = 'SAVEPOINT projection_slice';
+const SLICE_RELEASE = 'RELEASE SAVEPOINT projection_slice';
 
 /** SQLSTATE classes of a failure of the database or the connection, not of the event: never kept as PROJECTION_FAILED. */
 const NOT_THE_EVENT = /^(08|40|53|57|58|XX)/;
@@ -138,12 +140,12 @@ async function attempt(
   if (!savepoint.set) await c.query(SLICE_SAVEPOINT);
   try {
     const jobs = await projectRows(c, rows, ctx);
-    if (savepoint.release) await c.query('RELEASE SAVEPOINT projection_slice');
+    if (savepoint.release) await c.query(SLICE_RELEASE);
     return { ok: true, jobs };
   } catch (error) {
     if (isOfTheDatabase(error)) throw error;
     await c.query('ROLLBACK TO SAVEPOINT projection_slice');
-    await c.query('RELEASE SAVEPOINT projection_slice');
+    await c.query(SLICE_RELEASE);
     return { ok: false, error };
   }
 }

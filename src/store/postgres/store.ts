@@ -49,6 +49,7 @@ import type {
   Store,
   StoredEvent,
 } from '../types.ts';
+import { advisoryXactLockSql } from './advisory-lock.ts';
 import {
   asError,
   clientConfig,
@@ -1214,7 +1215,7 @@ export class PostgresStore implements Store {
   }): Promise<boolean> {
     // Every instance taking from this scope queues at the lock (taken with the BEGIN, one round
     // trip) until the one before has committed.
-    const lock = `SELECT pg_advisory_xact_lock(hashtext(${pg.escapeLiteral(`growrk-sync:${this.schema}:budget`)}), hashtext(${pg.escapeLiteral(input.scope)}))`;
+    const lock = advisoryXactLockSql(`growrk-sync:${this.schema}:budget`, input.scope);
     return this.op(() =>
       this.tx(
         async (c) => {
