@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type ErrorCode, SyncError, toSyncError } from '../errors.ts';
 import { bodyFilter, DEFAULT_KEEP_FIELDS, type KeepFields } from '../growrk/allowlist.ts';
 import {
@@ -166,7 +166,7 @@ export class Ingestor implements WebhookReceiver {
    * event, or is dated too far in the future, is kept as rejected with the reason.
    */
   async accept(raw: Uint8Array, receivedAt = this.now()): Promise<IngestOutcome> {
-    const bodyHash = createHash('sha256').update(raw).digest('hex');
+    const bodyHash = hash('sha256', raw, 'hex');
     let json: unknown;
     let kept: Record<string, unknown> | null = null;
     let event: ParsedEvent;
@@ -233,7 +233,7 @@ export class Ingestor implements WebhookReceiver {
         type,
         body:
           kept === null
-            ? withheldBody(error.code, raw.length, createHash('sha256').update(raw).digest('hex'))
+            ? withheldBody(error.code, raw.length, hash('sha256', raw, 'hex'))
             : JSON.stringify(kept),
         error: { code: error.code, message: error.message },
         jobConnectors: {},
