@@ -167,6 +167,7 @@ export class Ingestor implements WebhookReceiver {
    */
   async accept(raw: Uint8Array, receivedAt = this.now()): Promise<IngestOutcome> {
     const bodyHash = hash('sha256', raw, 'hex');
+    const digest = { hash: bodyHash, size: raw.length };
     let json: unknown;
     let kept: Record<string, unknown> | null = null;
     let event: ParsedEvent;
@@ -178,7 +179,7 @@ export class Ingestor implements WebhookReceiver {
       kept = this.privacy.body(json);
       event = parseEnvelope(kept ?? json, []);
     } catch (err) {
-      return this.reject(raw, bodyHash, receivedAt, json, kept, null, toSyncError(err));
+      return this.reject(digest, bodyHash, receivedAt, json, kept, null, toSyncError(err));
     }
     try {
       checkTimestamp(event, receivedAt, this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
@@ -187,7 +188,7 @@ export class Ingestor implements WebhookReceiver {
       // row does not claim the body's hash: a redelivery is judged again, and accepted once its
       // time has come (a clock a little too far ahead must not lose the event for good).
       const rejectedHash = `${bodyHash}:future@${receivedAt}`;
-      return this.reject(raw, rejectedHash, receivedAt, json, kept, event, toSyncError(err));
+      return this.reject(digest, rejectedHash, receivedAt, json, kept, event, toSyncError(err));
     }
     try {
       const result = await this.options.store.ingest({
@@ -208,10 +209,11 @@ export class Ingestor implements WebhookReceiver {
 
   /**
    * Keeps a signed body that cannot be accepted, with status `rejected` and the reason, under
-   * `rowHash` (the body's hash, unless its row must not stand for the body in dedupe).
+   * `rowHash` (the body's hash, unless its row must not stand for the body in dedupe). `digest`:
+   * the body's SHA-256 and size, all that is kept of a body that is withheld.
    */
   private async reject(
-    raw: Uint8Array,
+    digest: { hash: string; size: number },
     rowHash: string,
     receivedAt: number,
     json: unknown,
@@ -231,10 +233,7 @@ export class Ingestor implements WebhookReceiver {
         status: 'rejected',
         event,
         type,
-        body:
-          kept === null
-            ? withheldBody(error.code, raw.length, hash('sha256', raw, 'hex'))
-            : JSON.stringify(kept),
+        body: kept === null ? withheldBody(error.code, digest.size, digest.hash) : JSON.stringify(kept),
         error: { code: error.code, message: error.message },
         jobConnectors: {},
       });
