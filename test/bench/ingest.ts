@@ -1,10 +1,13 @@
 /**
  * Ingest throughput (`npm run bench -- ingest`), measured with wrk (Debian's `wrk` package) as the
  * load generator: one thread, one pool of keep-alive connections, the same for every server, and
- * signed bodies prepared before the clock (a file wrk's script reads at start). Three servers take
+ * signed bodies prepared before the clock (a file wrk's script reads at start). Four servers take
  * the same bodies, each on a fresh database, in rounds whose order rotates:
  * - bare `node:http` (reads the body, answers 200): the ceiling;
  * - a hand-written receiver (verify, JSON.parse, one synchronous=FULL SQLite commit per request);
+ * - a group-commit receiver: the lean acknowledgement and nothing else (verify, SHA-256,
+ *   JSON.parse, an inbox append in a group commit, fsynced before the 200), the ceiling of an
+ *   "ack after one inbox append" design on this machine;
  * - growrk-sync (`serve`, production settings, every 200 after a durable commit of its inbox row;
  *   on SQLite the projection and job fan-out run behind, and the bench waits for them to finish
  *   after wrk stops: "drained after" is that wait, "sustained" the events projected per second
@@ -249,6 +252,13 @@ export async function benchIngest(
       start: () => startScript('./handwritten-receiver.ts', [join(dir, `peer-${++starts}.db`), SECRET]),
     },
     {
+      name: 'group-commit receiver',
+      path: '/',
+      dedupes: false,
+      projects: false,
+      start: () => startScript('./group-commit-receiver.ts', [join(dir, `lean-${++starts}.db`), SECRET]),
+    },
+    {
       name: `growrk-sync (${label})`,
       path: '/webhooks/growrk',
       dedupes: true,
@@ -302,7 +312,8 @@ export async function benchIngest(
           }
         }
       }
-      const [bare, peer, service] = targets.map((t) => results.get(t.name)!) as [
+      const [bare, peer, lean, service] = targets.map((t) => results.get(t.name)!) as [
+        Measured[],
         Measured[],
         Measured[],
         Measured[],
@@ -321,6 +332,12 @@ export async function benchIngest(
         `  growrk-sync sustained (acknowledged and projected) / hand-written req/s: ${show(ratios(service, peer, (m) => m.sustained))}x`,
       );
       console.log(`  hand-written receiver / bare node:http: ${show(ratios(peer, bare))}`);
+      console.log(
+        `  group-commit receiver (the lean ack alone, the design's ceiling) / bare node:http: ${show(ratios(lean, bare))}; / hand-written: ${show(ratios(lean, peer))}x`,
+      );
+      console.log(
+        `  growrk-sync / group-commit receiver, acknowledged req/s: ${show(ratios(service, lean))}`,
+      );
       const floor = await measureIngestFloor(
         Array.from({ length: 10_000 }, (_, i) => {
           const { body, headers } = employeesWebhook(i, perBody, 90_000_000);
