@@ -1,17 +1,4 @@
 // The baseline: a bare node:http server that reads the body and answers 200. Prints its URL.
-import { createServer } from 'node:http';
+import { answer, servePeer } from './peer-server.ts';
 
-const server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(`{"ok":true,"bytes":${Buffer.concat(chunks).length}}`);
-  });
-});
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  if (address && typeof address === 'object')
-    console.log(JSON.stringify({ msg: 'growrk-sync listening', url: `http://127.0.0.1:${address.port}` }));
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+servePeer((_req, res, body) => answer(res, 200, `{"ok":true,"bytes":${body.length}}`));

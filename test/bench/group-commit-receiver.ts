@@ -9,11 +9,12 @@
 // does. No design that acknowledges only after such an append does much less work, so its ratio to
 // bare node:http is about the ceiling of that design on this machine.
 // argv: database path, secret, [--threads 1|2]. Prints its URL.
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { fdatasync, openSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { DatabaseSync } from 'node:sqlite';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { answer, checkedWith, servePeer } from './peer-server.ts';
 
 /** One queued row: the body's SHA-256 and its text. */
 type Row = [hash: string, body: string];
@@ -68,10 +69,6 @@ if (!isMainThread) {
   let queued: ServerResponse[] = [];
   let rows: Row[] = [];
   let busy = false;
-  const answer = (res: ServerResponse, status: number, text: string) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(text);
-  };
   // Commits what is queued and answers it once durable; what arrives meanwhile waits for that.
   const flush = () => {
     if (busy || queued.length === 0) return;
@@ -86,38 +83,12 @@ if (!isMainThread) {
       flush();
     });
   };
-  const signed = (body: Buffer, header: string | undefined) => {
-    if (!header) return false;
-    // GroWrk's form: url-safe base64 with its one '=' of padding kept.
-    const expected = Buffer.from(`${createHmac('sha256', secret).update(body).digest('base64url')}=`);
-    const given = Buffer.from(header);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      if (!signed(body, req.headers['x-growrk-signature'] as string | undefined)) {
-        answer(res, 401, '{"error":"signature"}');
-        return;
-      }
-      const text = body.toString('utf8');
-      try {
-        JSON.parse(text);
-      } catch {
-        answer(res, 400, '{"error":"json"}');
-        return;
-      }
-      queued.push(res);
-      rows.push([hash('sha256', body, 'hex'), text]);
-      if (queued.length === 1) setImmediate(flush);
-    });
+  const checked = checkedWith(secret);
+  servePeer((req, res, body) => {
+    const text = checked(req, res, body);
+    if (text === null) return;
+    queued.push(res);
+    rows.push([hash('sha256', body, 'hex'), text]);
+    if (queued.length === 1) setImmediate(flush);
   });
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    if (address && typeof address === 'object')
-      console.log(JSON.stringify({ msg: 'growrk-sync listening', url: `http://127.0.0.1:${address.port}` }));
-  });
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
