@@ -34,7 +34,9 @@ export function parseJsonBody(
 
 /** Parses the raw body as JSON, nothing more: check it with `checkPayloadLimits` before any walk. */
 export function parseJsonText(raw: Uint8Array | string): unknown {
-  const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
+  // A view on the bytes, not Buffer.from(raw), which copies a Uint8Array before decoding it.
+  const text =
+    typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (err) {

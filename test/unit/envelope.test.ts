@@ -106,4 +106,10 @@ describe('envelope', () => {
   it('rejects a body that is not JSON', () => {
     expect(() => parseJsonBody('{"event": ')).toThrow(/not valid JSON/);
   });
+
+  it('parses exactly the bytes of a view, not the buffer around it', () => {
+    const whole = new TextEncoder().encode('xx{"event":"employee.updated","n":"é"}yy');
+    const view = whole.subarray(2, whole.length - 2);
+    expect(parseJsonBody(view)).toEqual({ event: 'employee.updated', n: 'é' });
+  });
 });
