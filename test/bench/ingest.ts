@@ -333,7 +333,7 @@ export async function benchIngest(
       );
       console.log(`  hand-written receiver / bare node:http: ${show(ratios(peer, bare))}`);
       console.log(
-        `  group-commit receiver (the lean ack alone, the design's ceiling) / bare node:http: ${show(ratios(lean, bare))}; / hand-written: ${show(ratios(lean, peer))}x`,
+        `  group-commit receiver (the lean ack alone, on SQLite) / bare node:http: ${show(ratios(lean, bare))}; / hand-written: ${show(ratios(lean, peer))}x`,
       );
       console.log(
         `  growrk-sync / group-commit receiver, acknowledged req/s: ${show(ratios(service, lean))}`,
