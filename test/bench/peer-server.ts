@@ -1,9 +1,8 @@
 // What the ingest bench's peers share: a node:http server that reads each body whole, listens on a
-// free port, prints its URL (the line the bench waits for) and stops on SIGTERM; and GroWrk's
-// signature check written by hand (HMAC-SHA256, url-safe base64 with its '=' kept, constant time)
-// and the JSON check.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// free port, prints its URL (the line the bench waits for) and stops on SIGTERM; and the checks
+// before a body is stored: GroWrk's signature (the project's own constant-time check) and JSON.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { verifySignature } from '../../src/growrk/signature.ts';
 
 /** Answers with a JSON body. */
 export function answer(res: ServerResponse, status: number, text: string): void {
@@ -20,9 +19,7 @@ export function checkedWith(
 ): (req: IncomingMessage, res: ServerResponse, body: Buffer) => string | null {
   return (req, res, body) => {
     const header = req.headers['x-growrk-signature'];
-    const expected = Buffer.from(`${createHmac('sha256', secret).update(body).digest('base64url')}=`);
-    const given = Buffer.from(typeof header === 'string' ? header : '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (verifySignature(body, typeof header === 'string' ? header : undefined, [secret]) < 0) {
       answer(res, 401, '{"error":"signature"}');
       return null;
     }
