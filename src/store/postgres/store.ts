@@ -975,16 +975,7 @@ export class PostgresStore implements Store {
     return this.read(async () => {
       // A pending job held back by a running one of the same entity is not due at its run_at: it
       // becomes claimable when that job finishes (which wakes listeners) or its lease runs out.
-      const rows = await this.query(
-        `SELECT LEAST(
-           (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'pending'
-               AND ($1::text IS NULL OR j.connector = $1::text) AND NOT EXISTS (
-              SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
-                 AND r.kind = j.kind AND r.entity_id = j.entity_id)),
-           (SELECT min(lease_until) FROM jobs WHERE state = 'running'
-               AND ($1::text IS NULL OR connector = $1::text))) AS t`,
-        [connector ?? null],
-      );
+      const rows = await this.query(NEXT_JOB_AT_SQL, [connector ?? null]);
       const t = rows[0]?.t;
       return t === null || t === undefined ? null : Number(t);
     });
@@ -1628,6 +1619,22 @@ function noop(): void {}
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * When a lane's next job is due (`$1`: its connector, or null for every lane): the earliest pending
+ * job not held back by a running job of the same entity, or the earliest lease to run out. The
+ * pending part is ORDER BY ... LIMIT 1, not min(): walked in run_at order on `jobs_lane_due`, it
+ * stops at the first job not held back instead of reading the lane's whole backlog (it runs after
+ * every claim). Exported for the test of its plan.
+ */
+export const NEXT_JOB_AT_SQL = `SELECT LEAST(
+           (SELECT j.run_at FROM jobs j WHERE j.state = 'pending'
+               AND ($1::text IS NULL OR j.connector = $1::text) AND NOT EXISTS (
+              SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.connector = j.connector
+                 AND r.kind = j.kind AND r.entity_id = j.entity_id)
+             ORDER BY j.run_at LIMIT 1),
+           (SELECT min(lease_until) FROM jobs WHERE state = 'running'
+               AND ($1::text IS NULL OR connector = $1::text))) AS t`;
 
 /**
  * Opens the PostgreSQL store and starts its LISTEN connection (the first attempt; if the database

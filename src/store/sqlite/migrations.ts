@@ -298,4 +298,15 @@ CREATE INDEX inbox_status ON inbox(status, id);
 CREATE INDEX inbox_type ON inbox(type, id);
 `,
   },
+  {
+    version: 9,
+    name: 'the next due job of a lane found without reading its backlog',
+    // After every claim a lane asks when its next job is due: the earliest pending run_at not held
+    // back by a running job of the same entity. As min() over an anti-join that read every pending
+    // row of the lane; walked in run_at order on this index, it stops at the first job that is not
+    // held back.
+    sql: `
+CREATE INDEX jobs_lane_due ON jobs(connector, run_at) WHERE state = 'pending';
+`,
+  },
 ];
