@@ -18,9 +18,11 @@ import { answer, checkedWith, servePeer } from './peer-server.ts';
 
 /** One queued row: the body's SHA-256 and its text. */
 type Row = [hash: string, body: string];
+/** Commits rows and calls back once they are on disk. */
+type Append = (rows: Row[], done: (err: Error | null) => void) => void;
 
-/** Opens the inbox; `append` commits rows and calls back once they are on disk. */
-function openInbox(path: string): (rows: Row[], done: (err: Error | null) => void) => void {
+/** Opens the inbox and answers its {@link Append}. */
+function openInbox(path: string): Append {
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
@@ -50,7 +52,7 @@ if (!isMainThread) {
   const [path, secret, flag, value] = process.argv.slice(2);
   if (!path || !secret) throw new Error('usage: group-commit-receiver.ts DB_PATH SECRET [--threads 1|2]');
   const threads = flag === '--threads' ? Number(value) : 2;
-  let append: (rows: Row[], done: (err: Error | null) => void) => void;
+  let append: Append;
   if (threads === 1) append = openInbox(path);
   else {
     const worker = new Worker(new URL(import.meta.url), { workerData: path });
